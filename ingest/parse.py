@@ -1,0 +1,150 @@
+"""Parse one document into structural elements with unstructured (PDF: ingest/pdf.py), keeping titles,
+section paths, page numbers and whole tables, and lay them out as one text with character offsets."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from grounded.contracts import Element, ElementKind, ParsedDocument, SourceDocument, SourceFormat
+from grounded.offline import patch_unstructured_spacy
+
+SEPARATOR = "\n\n"
+
+
+class ParseError(ValueError):
+    """The document cannot be read; the message says why, and only this document fails."""
+
+
+@dataclass
+class RawElement:
+    kind: ElementKind
+    text: str
+    depth: int | None = None  # heading level for titles (0 = top)
+    page: int | None = None
+
+
+def parse(doc: SourceDocument) -> ParsedDocument:
+    raws = _raw_elements(doc)
+    raws = [r for r in raws if r.text.strip()]
+    if not raws:
+        raise ParseError("no text could be extracted (empty, scanned or image-only document)")
+    title = doc.title or next((r.text for r in raws if r.kind is ElementKind.TITLE), None) or _stem(doc.doc_id)
+    return layout(doc, title.strip(), raws)
+
+
+def layout(doc: SourceDocument, title: str, raws: list[RawElement]) -> ParsedDocument:
+    """Join elements into the parsed text and give each its offsets and section path."""
+    stack: list[tuple[int, str]] = []
+    elements: list[Element] = []
+    parts: list[str] = []
+    cursor = 0
+    for raw in raws:
+        text = raw.text.strip()
+        if raw.kind is ElementKind.TITLE:
+            depth = raw.depth or 0
+            while stack and stack[-1][0] >= depth:
+                stack.pop()
+            stack.append((depth, text))
+        if parts:
+            cursor += len(SEPARATOR)
+        start = cursor
+        parts.append(text)
+        cursor += len(text)
+        elements.append(
+            Element(
+                kind=raw.kind,
+                text=text,
+                section_path=[t for _, t in stack],
+                page=raw.page,
+                char_start=start,
+                char_end=cursor,
+            )
+        )
+    return ParsedDocument(
+        doc_id=doc.doc_id,
+        source=doc.source,
+        format=doc.format,
+        content_hash=doc.content_hash,
+        title=title,
+        text=SEPARATOR.join(parts),
+        elements=elements,
+    )
+
+
+def _stem(doc_id: str) -> str:
+    return Path(doc_id).stem.replace("-", " ").replace("_", " ")
+
+
+def _raw_elements(doc: SourceDocument) -> list[RawElement]:
+    if doc.format is SourceFormat.JSONL:
+        return [RawElement(ElementKind.TEXT, doc.inline_text or "")]
+    path = Path(doc.source)
+    if doc.format is SourceFormat.PDF:
+        from ingest.pdf import pdf_elements
+
+        return pdf_elements(path)
+    if doc.format in (SourceFormat.TXT, SourceFormat.MD):
+        _require_text(path)
+    return _unstructured_elements(doc.format, path)
+
+
+def _require_text(path: Path) -> None:
+    data = path.read_bytes()
+    if b"\x00" in data[:8192]:
+        raise ParseError("binary content in a text file")
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ParseError(f"not UTF-8 text (byte {exc.start})") from exc
+
+
+def _unstructured_elements(fmt: SourceFormat, path: Path) -> list[RawElement]:
+    patch_unstructured_spacy()
+    try:
+        if fmt is SourceFormat.MD:
+            from unstructured.partition.md import partition_md as partition
+        elif fmt is SourceFormat.HTML:
+            from unstructured.partition.html import partition_html as partition
+        elif fmt is SourceFormat.DOCX:
+            from unstructured.partition.docx import partition_docx as partition
+        else:
+            from unstructured.partition.text import partition_text as partition
+        elements = partition(filename=str(path))
+    except ParseError:
+        raise
+    except Exception as exc:  # unstructured raises many types for a corrupt file; each fails alone
+        raise ParseError(f"{type(exc).__name__}: {exc}".strip()[:300]) from exc
+    return [r for e in elements if (r := _convert(e)) is not None]
+
+
+_SKIPPED = {"Header", "Footer", "PageBreak", "PageNumber", "Image", "FigureCaption"}
+
+
+def _convert(element) -> RawElement | None:
+    category = element.category
+    meta = element.metadata
+    page = getattr(meta, "page_number", None)
+    if category in _SKIPPED:
+        return None
+    if category == "Title":
+        return RawElement(ElementKind.TITLE, element.text, depth=getattr(meta, "category_depth", None) or 0, page=page)
+    if category == "Table":
+        html = getattr(meta, "text_as_html", None)
+        return RawElement(ElementKind.TABLE, table_text(html) if html else element.text, page=page)
+    if category == "ListItem":
+        return RawElement(ElementKind.LIST_ITEM, element.text, page=page)
+    return RawElement(ElementKind.TEXT, element.text, page=page)
+
+
+def table_text(html: str) -> str:
+    """A table as one row per line, cells separated by ' | ', so rows stay readable and quotable."""
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(html, "html.parser")
+    rows = []
+    for tr in soup.find_all("tr"):
+        cells = [" ".join(c.get_text(" ", strip=True).split()) for c in tr.find_all(["th", "td"])]
+        if any(cells):
+            rows.append(" | ".join(cells))
+    return "\n".join(rows)

@@ -1,0 +1,146 @@
+"""Bring a collection in line with a folder (or corpus.jsonl): the hash-gated, kill-safe re-ingest.
+
+For every source document, the store is asked which versions of it exist (each chunk records its document's
+content hash and chunk count):
+- a complete version with the same hash          -> unchanged: not parsed, not embedded
+- no version, or only other/partial versions     -> parse, chunk, embed, upsert the new version, THEN delete the
+                                                    document's other versions (a reader never sees it missing)
+- documents in the store but gone from the source -> pruned (unless prune=False); a document whose file failed to
+                                                    parse this time keeps its last good version
+Chunk ids are uuid5(doc_id, hash, index), so writing a version twice is a no-op. A run killed at any point leaves
+at worst a partial new version next to the old one; the next run sees it as incomplete and redoes it, converging
+on exactly what a clean run gives.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+from grounded.contracts import Chunk, CollectionInfo, FailedFile, IngestReport, SourceDocument
+from grounded.embedder import Embedder
+from grounded.settings import ChunkSettings
+from grounded.sparse import SparseEncoder
+from grounded.store import VectorStore, doc_versions
+from ingest.chunk import chunk_document
+from ingest.parse import ParseError, parse
+from ingest.sources import discover
+
+EMBED_BATCH_CHUNKS = 128
+
+
+class EmbedderMismatch(ValueError):
+    """The collection was built with another embedding model."""
+
+
+class Progress(Protocol):
+    def start(self, total_files: int) -> None: ...
+    def file_done(self, doc_id: str) -> None: ...
+    def chunks_written(self, n: int) -> None: ...
+
+
+class _NoProgress:
+    def start(self, total_files: int) -> None: ...
+    def file_done(self, doc_id: str) -> None: ...
+    def chunks_written(self, n: int) -> None: ...
+
+
+@dataclass
+class _Pending:
+    doc: SourceDocument
+    is_new: bool
+    chunks: list[Chunk] = field(default_factory=list)
+
+
+class Ingestor:
+    def __init__(
+        self, store: VectorStore, embedder: Embedder, sparse: SparseEncoder, chunking: ChunkSettings
+    ) -> None:
+        self.store, self.embedder, self.sparse, self.chunking = store, embedder, sparse, chunking
+
+    def ensure_collection(self, name: str, source_path: Path | None = None) -> CollectionInfo:
+        info = self.store.get_collection(name)
+        if info is None:
+            info = CollectionInfo(
+                name=name,
+                embed_model=self.embedder.model_name,
+                dimension=self.embedder.dimension,
+                source_path=str(source_path.resolve()) if source_path else None,
+            )
+            self.store.create_collection(info)
+            return info
+        if info.embed_model != self.embedder.model_name or info.dimension != self.embedder.dimension:
+            raise EmbedderMismatch(
+                f"collection '{name}' was built with {info.embed_model} ({info.dimension}-d); the configured "
+                f"embedder is {self.embedder.model_name} ({self.embedder.dimension}-d). Ingest into a new "
+                f"collection or delete this one first."
+            )
+        if source_path is not None and info.source_path != str(source_path.resolve()):
+            info = info.model_copy(update={"source_path": str(source_path.resolve())})
+            self.store.update_collection(info)
+        return info
+
+    def sync(
+        self, collection: str, path: Path, prune: bool = True, progress: Progress | None = None
+    ) -> IngestReport:
+        started = time.perf_counter()
+        progress = progress or _NoProgress()
+        found = discover(path)
+        self.ensure_collection(collection, path)
+        report = IngestReport(collection=collection, failed=list(found.failed))
+        versions = doc_versions(self.store, collection)
+        progress.start(len(found.documents))
+
+        batch: list[_Pending] = []
+        for doc in found.documents:
+            have = versions.get(doc.doc_id, [])
+            current = [v for v in have if v.content_hash == doc.content_hash and v.complete]
+            if current:
+                if len(have) > 1:  # an interrupted replace left an older version behind
+                    self.store.delete_document(collection, doc.doc_id, keep_hash=doc.content_hash)
+                report.unchanged += 1
+                progress.file_done(doc.doc_id)
+                continue
+            pending = _Pending(doc, is_new=not have)
+            try:
+                pending.chunks = chunk_document(
+                    parse(doc), self.chunking.max_tokens, self.chunking.overlap_tokens, self.embedder.count_tokens
+                )
+            except (ParseError, OSError) as exc:
+                report.failed.append(FailedFile(path=doc.doc_id, error=str(exc)))
+                progress.file_done(doc.doc_id)
+                continue
+            batch.append(pending)
+            if sum(len(p.chunks) for p in batch) >= EMBED_BATCH_CHUNKS:
+                self._write(collection, batch, report, progress)
+                batch = []
+        self._write(collection, batch, report, progress)
+
+        if prune:
+            keep = {d.doc_id for d in found.documents} | {f.path for f in report.failed}
+            for doc_id in versions.keys() - keep:
+                self.store.delete_document(collection, doc_id)
+                report.removed += 1
+        self.store.flush(collection)
+        report.seconds = round(time.perf_counter() - started, 3)
+        return report
+
+    def _write(self, collection: str, batch: list[_Pending], report: IngestReport, progress: Progress) -> None:
+        chunks = [c for p in batch for c in p.chunks]
+        if not chunks:
+            return
+        texts = [c.embedding_text() for c in chunks]
+        dense = self.embedder.embed(texts)
+        sparse = self.sparse.embed_documents(texts)
+        self.store.upsert(collection, chunks, dense, sparse)
+        for p in batch:
+            self.store.delete_document(collection, p.doc.doc_id, keep_hash=p.doc.content_hash)
+            if p.is_new:
+                report.added += 1
+            else:
+                report.updated += 1
+            progress.file_done(p.doc.doc_id)
+        report.chunks += len(chunks)
+        progress.chunks_written(len(chunks))
