@@ -88,6 +88,51 @@ def ingest(
     raise typer.Exit(EXIT_PARTIAL if report.failed else EXIT_OK)
 
 
+@app.command()
+def ask(
+    question: Annotated[str, typer.Argument(help="the question")],
+    collection: CollectionOpt,
+    as_json: Annotated[bool, typer.Option("--json", help="print the answer contract as JSON")] = False,
+    top_k: Annotated[Optional[int], typer.Option("--top-k", min=1, max=50)] = None,
+    doc: Annotated[Optional[list[str]], typer.Option("--doc", help="only these doc ids (repeatable)")] = None,
+    under: Annotated[Optional[str], typer.Option("--under", help="only documents under this folder")] = None,
+    profile: ProfileOpt = None,
+) -> None:
+    """Answer QUESTION from the collection, with citations, or say that the documents do not hold the answer."""
+    from grounded.components import Components
+    from grounded.store import CollectionNotFound, SearchFilter
+    from retrieval.answer import AskRequest
+
+    components = Components(_settings(profile))
+    try:
+        if components.store.get_collection(collection) is None:
+            raise CollectionNotFound(collection)
+        filters = SearchFilter(doc_ids=doc or None, source_prefix=under)
+        answer = components.answers.ask(
+            AskRequest(collection=collection, question=question, filters=filters, top_k=top_k)
+        )
+    except CollectionNotFound as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(EXIT_USAGE) from exc
+    finally:
+        components.close()
+    if as_json:
+        sys.stdout.write(answer.model_dump_json(indent=2) + "\n")
+        return
+    out = Console()
+    out.print(f"[bold]{answer.status.value}[/bold] (confidence {answer.confidence:.2f})")
+    if answer.answer:
+        out.print(answer.answer)
+    for text in (answer.followup_question, answer.missing_information):
+        if text:
+            out.print(f"[yellow]{text}[/yellow]")
+    for c in answer.citations:
+        where = f"{c.doc_id}" + (f", p. {c.page}" if c.page else "") + (f" ({c.section})" if c.section else "")
+        out.print(f"[{c.marker}] {where}\n    \"{c.quote}\"")
+    if answer.fallback:
+        out.print(f"[dim]fallback: {answer.fallback}[/dim]")
+
+
 collections_app = typer.Typer(help="List or delete collections.")
 app.add_typer(collections_app, name="collections")
 

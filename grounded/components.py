@@ -30,11 +30,40 @@ class Components:
     def sparse(self) -> SparseEncoder:
         return SparseEncoder()
 
+    @cached_property
+    def generator(self):
+        from retrieval.generators.factory import build_generator
+
+        return build_generator(self.settings, self.embedder)
+
+    @cached_property
+    def answers(self):
+        """The answer service, shared by the CLI, the API and the evals."""
+        from grounded.traces import TraceStore
+        from retrieval.answer import AnswerService
+        from retrieval.generators.extractive import ExtractiveGenerator
+        from retrieval.search import Searcher
+        from retrieval.verify import CitationVerifier
+
+        return AnswerService(
+            searcher=Searcher(self.store, self.embedder, self.sparse, self.settings.retrieval),
+            generator=self.generator,
+            fallback=ExtractiveGenerator(self.embedder),
+            verifier=CitationVerifier(self.embedder),
+            traces=TraceStore(self.settings.traces_dir),
+            gate_settings=self.settings.gate,
+            embedder_name=self.embedder.model_name,
+            max_tokens=self.settings.generator.max_tokens,
+        )
+
     def ingestor(self):
         from ingest.sync import Ingestor
 
         return Ingestor(self.store, self.embedder, self.sparse, self.settings.chunk)
 
     def close(self) -> None:
+        generator = self.__dict__.get("generator")
+        if generator is not None and hasattr(generator, "close"):
+            generator.close()
         if "store" in self.__dict__:
             self.store.close()

@@ -1,0 +1,1 @@
+"""Retrieval: question -> evidence -> sufficiency decision -> grounded answer -> verified citations."""

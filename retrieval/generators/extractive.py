@@ -1,0 +1,60 @@
+"""`extractive` backend: no LLM. Picks the evidence sentences that best answer the question (lexical overlap
+plus MiniLM similarity) and cites them. Deterministic, always available, and the fallback for the others."""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+import numpy as np
+
+from grounded.embedder import Embedder
+from retrieval.generators.base import Generation, GenerationRequest
+from retrieval.prompts import NO_ANSWER
+from retrieval.text import overlap, quote_candidates, row_as_sentence, stems
+
+MIN_SCORE = 0.35
+SECOND_SENTENCE_RATIO = 0.9
+
+
+class ExtractiveGenerator:
+    name = "extractive"
+    model = "extractive-v1"
+
+    def __init__(self, embedder: Embedder) -> None:
+        self._embedder = embedder
+
+    def generate(self, request: GenerationRequest) -> Generation:
+        q_stems = stems(request.question)
+        candidates: list[tuple[int, str, str]] = []  # (marker, answer sentence, text to score it by)
+        for block in request.evidence:
+            for s, e, scoring in quote_candidates(block.text):
+                span = block.text[s:e]
+                sentence = row_as_sentence(scoring[: len(scoring) - len(span) - 1], span) if scoring != span else span
+                if len(stems(scoring)) >= 2:
+                    candidates.append((block.marker, sentence, scoring))
+        if not candidates:
+            return Generation(text=NO_ANSWER, model=self.model)
+        vectors = self._embedder.embed([request.question] + [c[2] for c in candidates])
+        semantic = vectors[1:] @ vectors[0]
+        lexical = np.array([overlap(q_stems, c[2]) for c in candidates])
+        scores = 0.5 * semantic + 0.5 * lexical
+        order = np.argsort(-scores)
+        best = int(order[0])
+        if scores[best] < MIN_SCORE or lexical[best] == 0:
+            return Generation(text=NO_ANSWER, model=self.model)
+        chosen = [best]
+        if len(order) > 1:
+            second = int(order[1])
+            if scores[second] >= SECOND_SENTENCE_RATIO * scores[best] and lexical[second] > 0:
+                chosen.append(second)
+        text = " ".join(f"{_as_sentence(candidates[i][1])} [{candidates[i][0]}]" for i in chosen)
+        return Generation(text=text, model=self.model)
+
+    def stream(self, request: GenerationRequest) -> Iterator[str | Generation]:
+        generation = self.generate(request)
+        yield generation.text
+        yield generation
+
+
+def _as_sentence(text: str) -> str:
+    return text.rstrip(".") + "." if not text.endswith((".", "!", "?")) else text

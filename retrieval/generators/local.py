@@ -1,0 +1,60 @@
+"""`local` backend, the embedded offline default: a small instruct model shipped inside PyPI packages, served
+in-process by llama.cpp (xllamacpp) on 127.0.0.1 and spoken to through the same OpenAI-compatible client as any
+other server. Started on first use; a missing or broken model is a GeneratorError, so answers fall back."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Iterator
+
+from grounded.settings import GeneratorSettings
+from retrieval.generators.base import Generation, GenerationRequest, GeneratorError
+from retrieval.generators.openai_compat import OpenAICompatGenerator
+
+
+class LocalGenerator:
+    name = "local"
+
+    def __init__(self, settings: GeneratorSettings, models_dir: Path) -> None:
+        self.model = settings.local_model
+        self._settings = settings
+        self._models_dir = models_dir
+        self._server = None
+        self._client: OpenAICompatGenerator | None = None
+        self._lock = threading.Lock()
+
+    def _ready(self) -> OpenAICompatGenerator:
+        with self._lock:
+            if self._client is not None:
+                return self._client
+            from retrieval.generators.local_runtime import LocalLLMServer, ModelNotInstalledError, assemble_model
+
+            try:
+                path = assemble_model(self.model, self._models_dir)
+                server = LocalLLMServer(
+                    path, model_name=self.model, n_ctx=self._settings.local_ctx, n_threads=self._settings.local_threads
+                ).start()
+            except (ModelNotInstalledError, FileNotFoundError, RuntimeError, KeyError) as exc:
+                raise GeneratorError(f"local model unavailable: {exc}") from exc
+            self._server = server
+            self._client = OpenAICompatGenerator(
+                server.base_url, self.model, server.api_key, self._settings.timeout_s, self._settings.temperature,
+                name=self.name,
+            )
+            return self._client
+
+    def warm_up(self) -> None:
+        self._ready()
+
+    def generate(self, request: GenerationRequest) -> Generation:
+        return self._ready().generate(request)
+
+    def stream(self, request: GenerationRequest) -> Iterator[str | Generation]:
+        yield from self._ready().stream(request)
+
+    def close(self) -> None:
+        with self._lock:
+            if self._server is not None:
+                self._server.close()
+            self._server = self._client = None

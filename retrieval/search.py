@@ -1,0 +1,35 @@
+"""Hybrid search: dense (MiniLM) + BM25 sparse, fused by weighted RRF inside Qdrant, with metadata filters.
+
+Access control rides on the same filter: the caller's allowed collections are checked before the store is asked,
+and document-level restrictions arrive as a `SearchFilter` that the engine applies to every branch.
+"""
+
+from __future__ import annotations
+
+from grounded.contracts import Evidence
+from grounded.embedder import Embedder
+from grounded.settings import RetrievalSettings
+from grounded.sparse import SparseEncoder
+from grounded.store import HybridQuery, SearchFilter, VectorStore
+
+
+class Searcher:
+    def __init__(self, store: VectorStore, embedder: Embedder, sparse: SparseEncoder, settings: RetrievalSettings):
+        self.store, self.embedder, self.sparse, self.settings = store, embedder, sparse, settings
+
+    def search(
+        self, collection: str, question: str, filters: SearchFilter | None = None, top_k: int | None = None
+    ) -> list[Evidence]:
+        s = self.settings
+        sparse = self.sparse.embed_query(question)
+        query = HybridQuery(
+            dense=self.embedder.embed_query(question),
+            sparse_indices=sparse.indices,
+            sparse_values=sparse.values,
+            limit=top_k or s.top_k,
+            candidates=max(s.candidates, top_k or s.top_k),
+            rrf_k=s.rrf_k,
+            weights=(s.dense_weight, s.sparse_weight),
+            filter=filters,
+        )
+        return self.store.search(collection, query)
