@@ -83,12 +83,18 @@ class Ingestor:
         return info
 
     def sync(
-        self, collection: str, path: Path, prune: bool = True, progress: Progress | None = None
+        self,
+        collection: str,
+        path: Path,
+        prune: bool = True,
+        progress: Progress | None = None,
+        remember_source: bool = True,
     ) -> IngestReport:
+        """`remember_source=False` ingests without making PATH the collection's re-ingest folder (uploads)."""
         started = time.perf_counter()
         progress = progress or _NoProgress()
         found = discover(path)
-        self.ensure_collection(collection, path)
+        self.ensure_collection(collection, path if remember_source else None)
         report = IngestReport(collection=collection, failed=list(found.failed))
         versions = doc_versions(self.store, collection)
         progress.start(len(found.documents))

@@ -42,6 +42,7 @@ class AskRequest(BaseModel):
     history: list[ChatTurn] = Field(default_factory=list)
     filters: SearchFilter | None = None
     top_k: int | None = Field(default=None, ge=1, le=50)
+    allowed_collections: frozenset[str] | None = Field(default=None, description="the caller's grant; None = all")
 
 
 class _Timer:
@@ -115,7 +116,9 @@ class AnswerService:
             return
 
         with timer.step("retrieve"):
-            evidence = self.searcher.search(request.collection, request.question, request.filters, request.top_k)
+            evidence = self.searcher.search(
+                request.collection, request.question, request.filters, request.top_k, request.allowed_collections
+            )
         trace["retrieved"] = [
             dict(chunk_id=e.chunk.chunk_id, doc_id=e.chunk.doc_id, score=e.score, dense_score=e.dense_score,
                  sparse_score=e.sparse_score, dense_rank=e.dense_rank, sparse_rank=e.sparse_rank)

@@ -13,13 +13,25 @@ from grounded.sparse import SparseEncoder
 from grounded.store import HybridQuery, SearchFilter, VectorStore
 
 
+class AccessDenied(PermissionError):
+    """The caller's key is not granted this collection."""
+
+
 class Searcher:
     def __init__(self, store: VectorStore, embedder: Embedder, sparse: SparseEncoder, settings: RetrievalSettings):
         self.store, self.embedder, self.sparse, self.settings = store, embedder, sparse, settings
 
     def search(
-        self, collection: str, question: str, filters: SearchFilter | None = None, top_k: int | None = None
+        self,
+        collection: str,
+        question: str,
+        filters: SearchFilter | None = None,
+        top_k: int | None = None,
+        allowed_collections: frozenset[str] | None = None,
     ) -> list[Evidence]:
+        """`allowed_collections` is the caller's grant (None = unrestricted, e.g. the CLI owner)."""
+        if allowed_collections is not None and "*" not in allowed_collections and collection not in allowed_collections:
+            raise AccessDenied(f"not allowed to read collection '{collection}'")
         s = self.settings
         sparse = self.sparse.embed_query(question)
         query = HybridQuery(
