@@ -149,5 +149,5 @@ def collections_list(profile: ProfileOpt = None) -> None:
         components.close()
 
 
-def main() -> None:  # pragma: no cover - console entry
+if __name__ == "__main__":
     app()

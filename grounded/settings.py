@@ -64,7 +64,7 @@ class GeneratorSettings(BaseModel):
     timeout_s: float = Field(default=60.0, gt=0)
     max_tokens: int = Field(default=256, ge=1)
     temperature: float = Field(default=0.0, ge=0)
-    local_model: str = Field(default="qwen2.5-1.5b-instruct", description="embedded model (local backend)")
+    local_model: str = Field(default="qwen2.5-coder-1.5b", description="embedded model (local backend)")
     local_threads: int = Field(default=2, ge=1)
     local_ctx: int = Field(default=4096, ge=512)
 

@@ -3,6 +3,7 @@ section paths, page numbers and whole tables, and lay them out as one text with 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -86,7 +87,8 @@ def _raw_elements(doc: SourceDocument) -> list[RawElement]:
         return pdf_elements(path)
     if doc.format in (SourceFormat.TXT, SourceFormat.MD):
         _require_text(path)
-    return _unstructured_elements(doc.format, path)
+    raws = _unstructured_elements(doc.format, path)
+    return plain_text_headings(raws) if doc.format is SourceFormat.TXT else raws
 
 
 def _require_text(path: Path) -> None:
@@ -135,6 +137,37 @@ def _convert(element) -> RawElement | None:
     if category == "ListItem":
         return RawElement(ElementKind.LIST_ITEM, element.text, page=page)
     return RawElement(ElementKind.TEXT, element.text, page=page)
+
+
+_RULE = re.compile(r"^\s*([-=_*~#])\1{3,}\s*$")
+_WRAPPED = re.compile(r"^\s*(=+|#+)\s*(.+?)\s*\1?\s*$")
+_NUMBERED = re.compile(r"^(\d+(?:\.\d+)*)\.?\s+\S")
+
+
+def plain_text_headings(raws: list[RawElement]) -> list[RawElement]:
+    """Plain-text heading conventions unstructured does not read: lines between rules (----), '== Title ==',
+    short ALL-CAPS lines and short numbered lines ('2.1 Warranty period'). Depth follows the numbering."""
+    out: list[RawElement] = []
+    for i, raw in enumerate(raws):
+        text = raw.text.strip()
+        if _RULE.match(text):
+            continue
+        wrapped = _WRAPPED.match(text)
+        if wrapped and text[0] in "=#" and len(text) < 100:
+            out.append(RawElement(ElementKind.TITLE, wrapped.group(2), depth=1, page=raw.page))
+            continue
+        short = len(text.split()) <= 10 and not text.endswith((".", ":", ";", ",")) and ":" not in text
+        numbered = _NUMBERED.match(text)
+        if short and numbered:
+            depth = numbered.group(1).count(".") + 1
+            out.append(RawElement(ElementKind.TITLE, text, depth=depth, page=raw.page))
+        elif short and text.isupper():
+            out.append(RawElement(ElementKind.TITLE, text, depth=0 if not out else 1, page=raw.page))
+        elif raw.kind is ElementKind.TITLE and not short:
+            out.append(RawElement(ElementKind.TEXT, text, page=raw.page))
+        else:
+            out.append(raw)
+    return out
 
 
 def table_text(html: str) -> str:

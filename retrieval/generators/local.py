@@ -35,7 +35,7 @@ class LocalGenerator:
                 server = LocalLLMServer(
                     path, model_name=self.model, n_ctx=self._settings.local_ctx, n_threads=self._settings.local_threads
                 ).start()
-            except (ModelNotInstalledError, FileNotFoundError, RuntimeError, KeyError) as exc:
+            except (ModelNotInstalledError, FileNotFoundError, RuntimeError, ValueError) as exc:
                 raise GeneratorError(f"local model unavailable: {exc}") from exc
             self._server = server
             self._client = OpenAICompatGenerator(

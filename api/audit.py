@@ -1,0 +1,82 @@
+"""Append-only audit log (`GROUNDED_HOME/audit.log`, JSON lines) of every mutating or admin request.
+
+Entries say who (key id, name, role), what (method, path, action), when and the result (status). They never hold
+a secret: request and response bodies are not logged.
+"""
+
+from __future__ import annotations
+
+import threading
+from datetime import datetime
+from pathlib import Path
+
+from pydantic import BaseModel
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from api.asgi import is_mutation, request_state, route_of
+from api.auth import Principal
+from grounded.contracts import utcnow
+
+
+class AuditEntry(BaseModel):
+    at: datetime
+    key_id: str | None
+    key_name: str | None
+    role: str | None
+    method: str
+    path: str
+    action: str
+    status: int
+    replayed: bool = False
+
+
+class AuditLog:
+    def __init__(self, path: Path) -> None:
+        self._path = path
+        self._path.parent.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.Lock()
+
+    def write(self, entry: AuditEntry) -> None:
+        line = entry.model_dump_json() + "\n"
+        with self._lock, open(self._path, "a", encoding="utf-8") as fh:
+            fh.write(line)
+
+
+def _audited(scope: Scope) -> bool:
+    return is_mutation(scope) or scope["path"].startswith("/v1/keys")
+
+
+class AuditMiddleware:
+    def __init__(self, app: ASGIApp, log: AuditLog) -> None:
+        self.app, self.log = app, log
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not _audited(scope):
+            await self.app(scope, receive, send)
+            return
+        status = 500
+
+        async def send_status(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_status)
+        finally:
+            state = request_state(scope)
+            who: Principal | None = state.get("principal")
+            self.log.write(
+                AuditEntry(
+                    at=utcnow(),
+                    key_id=who.key_id if who else None,
+                    key_name=who.name if who else None,
+                    role=who.role.value if who else None,
+                    method=scope["method"],
+                    path=scope["path"],
+                    action=route_of(scope)[1],
+                    status=status,
+                    replayed=bool(state.get("replayed")),
+                )
+            )

@@ -1,0 +1,120 @@
+"""FastAPI dependencies: the shared objects of the app, the caller, and the collection checks."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Path, Request, status
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from api.auth import KeyStore, Principal
+from api.jobs import JobRunner
+from api.metrics import Metrics
+from api.schemas import NAME_PATTERN, Role
+from grounded.components import Components
+from grounded.contracts import CollectionInfo
+from grounded.settings import Settings
+from grounded.store import VectorStore
+from grounded.traces import TraceStore
+from retrieval.answer import AnswerService
+
+
+def get_settings(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+def get_components(request: Request) -> Components:
+    return request.app.state.components
+
+
+def get_store(components: Annotated[Components, Depends(get_components)]) -> VectorStore:
+    return components.store
+
+
+def get_answers(components: Annotated[Components, Depends(get_components)]) -> AnswerService:
+    return components.answers
+
+
+def get_jobs(request: Request) -> JobRunner:
+    return request.app.state.jobs
+
+
+def get_keys(request: Request) -> KeyStore:
+    return request.app.state.keys
+
+
+def get_metrics(request: Request) -> Metrics:
+    return request.app.state.metrics
+
+
+def get_traces(request: Request) -> TraceStore:
+    return request.app.state.traces
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+ComponentsDep = Annotated[Components, Depends(get_components)]
+StoreDep = Annotated[VectorStore, Depends(get_store)]
+AnswersDep = Annotated[AnswerService, Depends(get_answers)]
+JobsDep = Annotated[JobRunner, Depends(get_jobs)]
+KeysDep = Annotated[KeyStore, Depends(get_keys)]
+MetricsDep = Annotated[Metrics, Depends(get_metrics)]
+TracesDep = Annotated[TraceStore, Depends(get_traces)]
+
+_bearer = HTTPBearer(auto_error=False, description="an API key: `Authorization: Bearer <key>`")
+
+
+def get_principal(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    keys: KeysDep,
+) -> Principal:
+    challenge = {"WWW-Authenticate": "Bearer"}
+    if credentials is None:
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "missing API key (Authorization: Bearer <key>)", challenge)
+    principal = keys.authenticate(credentials.credentials)
+    if principal is None:
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "invalid or revoked API key", challenge)
+    request.state.principal = principal  # for the audit log
+    return principal
+
+
+PrincipalDep = Annotated[Principal, Depends(get_principal)]
+
+
+def require(role: Role):
+    def check(principal: PrincipalDep) -> Principal:
+        if not principal.has_role(role):
+            raise HTTPException(
+                status.HTTP_403_FORBIDDEN, f"this needs a key with the {role} role; this key is a {principal.role}"
+            )
+        return principal
+
+    return check
+
+
+EditorDep = Annotated[Principal, Depends(require(Role.EDITOR))]
+AdminDep = Annotated[Principal, Depends(require(Role.ADMIN))]
+
+CollectionPath = Annotated[str, Path(pattern=NAME_PATTERN, description="collection name")]
+
+
+def granted_collection(store: VectorStore, principal: Principal, name: str) -> CollectionInfo:
+    """The collection, if the caller's key is granted it (403) and it exists (404)."""
+    if not principal.can_access(name):
+        raise HTTPException(status.HTTP_403_FORBIDDEN, f"this key is not granted collection '{name}'")
+    info = store.get_collection(name)
+    if info is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"collection not found: {name}")
+    return info
+
+
+def readable_collection(name: CollectionPath, principal: PrincipalDep, store: StoreDep) -> CollectionInfo:
+    return granted_collection(store, principal, name)
+
+
+def editable_collection(name: CollectionPath, principal: EditorDep, store: StoreDep) -> CollectionInfo:
+    return granted_collection(store, principal, name)
+
+
+ReadableCollection = Annotated[CollectionInfo, Depends(readable_collection)]
+EditableCollection = Annotated[CollectionInfo, Depends(editable_collection)]

@@ -1,0 +1,76 @@
+"""Prometheus metrics with one registry per app: HTTP requests and latency by route, answers by status,
+generator fallbacks and tokens. `MetricsMiddleware` times every request, streamed ones to their last byte."""
+
+from __future__ import annotations
+
+import time
+
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from api.asgi import route_of
+from grounded.contracts import Answer, AnswerStatus
+
+LATENCY_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60)
+
+
+class Metrics:
+    content_type = CONTENT_TYPE_LATEST
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        r = self.registry
+        self.requests = Counter(
+            "grounded_http_requests", "HTTP requests", ["route", "method", "status"], registry=r
+        )
+        self.latency = Histogram(
+            "grounded_http_request_duration_seconds", "HTTP request latency", ["route", "method"],
+            buckets=LATENCY_BUCKETS, registry=r,
+        )
+        self.answers = Counter("grounded_answers", "Answers by status", ["status"], registry=r)
+        self.fallbacks = Counter(
+            "grounded_generator_fallbacks", "Answers where the configured generator was not used", registry=r
+        )
+        self.tokens = Counter("grounded_generator_tokens", "Generator tokens", ["kind"], registry=r)
+        for status in AnswerStatus:
+            self.answers.labels(status=status.value)
+        for kind in ("prompt", "completion"):
+            self.tokens.labels(kind=kind)
+
+    def observe_request(self, route: str, method: str, status: int, seconds: float) -> None:
+        self.requests.labels(route=route, method=method, status=str(status)).inc()
+        self.latency.labels(route=route, method=method).observe(seconds)
+
+    def observe_answer(self, answer: Answer) -> None:
+        self.answers.labels(status=answer.status.value).inc()
+        if answer.fallback:
+            self.fallbacks.inc()
+        self.tokens.labels(kind="prompt").inc(answer.usage.prompt_tokens)
+        self.tokens.labels(kind="completion").inc(answer.usage.completion_tokens)
+
+    def render(self) -> bytes:
+        return generate_latest(self.registry)
+
+
+class MetricsMiddleware:
+    def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
+        self.app, self.metrics = app, metrics
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 500
+
+        async def send_status(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_status)
+        finally:
+            route = route_of(scope)[0]
+            self.metrics.observe_request(route, scope["method"], status, time.perf_counter() - started)
