@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
-from starlette.types import Scope
+from starlette.types import Message, Scope, Send
 
 READ_ONLY_POSTS = frozenset({"/v1/chat", "/v1/chat/completions"})
 """POST endpoints that only read (questions): neither audited nor idempotency-keyed."""
@@ -46,3 +46,25 @@ def route_of(scope: Scope) -> tuple[str, str]:
         return getattr(route, "path", "unmatched"), getattr(route, "name", "unmatched")
     state = scope.get("state", {})
     return state.get("route_path", "unmatched"), state.get("route_name", "unmatched")
+
+
+class ResponseWatch:
+    """Wraps `send`: notes the status and calls `done(status)` once, just before the last body message leaves (so
+    a client that reads the effect after its response sees it), or from `finish()` if no response went out."""
+
+    def __init__(self, send: Send, done: Callable[[int], None]) -> None:
+        self._send, self._done = send, done
+        self.status = 500
+        self._called = False
+
+    async def send(self, message: Message) -> None:
+        if message["type"] == "http.response.start":
+            self.status = message["status"]
+        elif message["type"] == "http.response.body" and not message.get("more_body", False):
+            self.finish()
+        await self._send(message)
+
+    def finish(self) -> None:
+        if not self._called:
+            self._called = True
+            self._done(self.status)

@@ -11,9 +11,9 @@ from datetime import datetime
 from pathlib import Path
 
 from pydantic import BaseModel
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
-from api.asgi import is_mutation, request_state, route_of
+from api.asgi import ResponseWatch, is_mutation, request_state, route_of
 from api.auth import Principal
 from grounded.contracts import utcnow
 
@@ -54,29 +54,25 @@ class AuditMiddleware:
         if scope["type"] != "http" or not _audited(scope):
             await self.app(scope, receive, send)
             return
-        status = 500
-
-        async def send_status(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
+        watch = ResponseWatch(send, lambda status: self._record(scope, status))
         try:
-            await self.app(scope, receive, send_status)
+            await self.app(scope, receive, watch.send)
         finally:
-            state = request_state(scope)
-            who: Principal | None = state.get("principal")
-            self.log.write(
-                AuditEntry(
-                    at=utcnow(),
-                    key_id=who.key_id if who else None,
-                    key_name=who.name if who else None,
-                    role=who.role.value if who else None,
-                    method=scope["method"],
-                    path=scope["path"],
-                    action=route_of(scope)[1],
-                    status=status,
-                    replayed=bool(state.get("replayed")),
-                )
+            watch.finish()
+
+    def _record(self, scope: Scope, status: int) -> None:
+        state = request_state(scope)
+        who: Principal | None = state.get("principal")
+        self.log.write(
+            AuditEntry(
+                at=utcnow(),
+                key_id=who.key_id if who else None,
+                key_name=who.name if who else None,
+                role=who.role.value if who else None,
+                method=scope["method"],
+                path=scope["path"],
+                action=route_of(scope)[1],
+                status=status,
+                replayed=bool(state.get("replayed")),
             )
+        )

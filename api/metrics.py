@@ -6,9 +6,9 @@ from __future__ import annotations
 import time
 
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
-from api.asgi import route_of
+from api.asgi import ResponseWatch, route_of
 from grounded.contracts import Answer, AnswerStatus
 
 LATENCY_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60)
@@ -61,16 +61,13 @@ class MetricsMiddleware:
             await self.app(scope, receive, send)
             return
         started = time.perf_counter()
-        status = 500
 
-        async def send_status(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
-        try:
-            await self.app(scope, receive, send_status)
-        finally:
+        def done(status: int) -> None:
             route = route_of(scope)[0]
             self.metrics.observe_request(route, scope["method"], status, time.perf_counter() - started)
+
+        watch = ResponseWatch(send, done)
+        try:
+            await self.app(scope, receive, watch.send)
+        finally:
+            watch.finish()

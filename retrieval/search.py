@@ -10,7 +10,7 @@ from grounded.contracts import Evidence
 from grounded.embedder import Embedder
 from grounded.settings import RetrievalSettings
 from grounded.sparse import SparseEncoder
-from grounded.store import HybridQuery, SearchFilter, VectorStore
+from grounded.store import HybridQuery, SearchFilter, SearchMode, VectorStore
 
 
 class AccessDenied(PermissionError):
@@ -28,6 +28,7 @@ class Searcher:
         filters: SearchFilter | None = None,
         top_k: int | None = None,
         allowed_collections: frozenset[str] | None = None,
+        mode: SearchMode = SearchMode.HYBRID,
     ) -> list[Evidence]:
         """`allowed_collections` is the caller's grant (None = unrestricted, e.g. the CLI owner)."""
         if allowed_collections is not None and "*" not in allowed_collections and collection not in allowed_collections:
@@ -43,5 +44,6 @@ class Searcher:
             rrf_k=s.rrf_k,
             weights=(s.dense_weight, s.sparse_weight),
             filter=filters,
+            mode=mode,
         )
         return self.store.search(collection, query)

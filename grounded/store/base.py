@@ -8,6 +8,7 @@ document (complete, partial, stale) is read from the store itself and can never 
 from __future__ import annotations
 
 from collections import defaultdict
+from enum import StrEnum
 from typing import Any, Iterable, Protocol
 
 import numpy as np
@@ -41,6 +42,12 @@ class SearchFilter(BaseModel):
         return not self.doc_ids and not self.source_prefix and not self.equals
 
 
+class SearchMode(StrEnum):
+    HYBRID = "hybrid"
+    DENSE = "dense"
+    SPARSE = "sparse"
+
+
 class HybridQuery(BaseModel):
     dense: list[float]
     sparse_indices: list[int]
@@ -50,6 +57,7 @@ class HybridQuery(BaseModel):
     rrf_k: int = 60
     weights: tuple[float, float] = (1.0, 1.0)
     filter: SearchFilter | None = None
+    mode: SearchMode = SearchMode.HYBRID
 
 
 class DocVersion(BaseModel):

@@ -46,6 +46,7 @@ from grounded.store.base import (
     CollectionNotFound,
     HybridQuery,
     SearchFilter,
+    SearchMode,
     StoreUnavailable,
     chunk_payload,
     fuse_evidence,
@@ -185,16 +186,20 @@ class EdgeStore:
         sparse = SparseVector(indices=query.sparse_indices, values=query.sparse_values)
         dense_q = Query.Nearest(query.dense, using=DENSE)
         sparse_q = Query.Nearest(sparse, using=SPARSE)
-        fused = QueryRequest(
-            limit=query.limit,
-            prefetches=[
-                Prefetch(limit=query.candidates, query=dense_q, filter=flt),
-                Prefetch(limit=query.candidates, query=sparse_q, filter=flt),
-            ],
-            query=Fusion.Rrf(k=query.rrf_k, weights=list(query.weights)),
-            filter=flt,
-            with_payload=True,
-        )
+        if query.mode is SearchMode.HYBRID:
+            fused = QueryRequest(
+                limit=query.limit,
+                prefetches=[
+                    Prefetch(limit=query.candidates, query=dense_q, filter=flt),
+                    Prefetch(limit=query.candidates, query=sparse_q, filter=flt),
+                ],
+                query=Fusion.Rrf(k=query.rrf_k, weights=list(query.weights)),
+                filter=flt,
+                with_payload=True,
+            )
+        else:
+            single = dense_q if query.mode is SearchMode.DENSE else sparse_q
+            fused = QueryRequest(limit=query.limit, query=single, filter=flt, with_payload=True)
         branch = dict(limit=query.candidates, filter=flt, with_payload=False)
         dense_hits, sparse_hits, fused_hits = self._shard(name).query_batch(
             QueryBatchRequest(

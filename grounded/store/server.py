@@ -22,6 +22,7 @@ from grounded.store.base import (
     CollectionNotFound,
     HybridQuery,
     SearchFilter,
+    SearchMode,
     StoreUnavailable,
     chunk_payload,
     fuse_evidence,
@@ -170,17 +171,24 @@ class ServerStore:
         requests = [
             models.QueryRequest(query=query.dense, using=DENSE, **branch),
             models.QueryRequest(query=sparse, using=SPARSE, **branch),
-            models.QueryRequest(
-                prefetch=[
-                    models.Prefetch(query=query.dense, using=DENSE, limit=query.candidates, filter=flt),
-                    models.Prefetch(query=sparse, using=SPARSE, limit=query.candidates, filter=flt),
-                ],
-                query=fusion,
-                filter=flt,
-                limit=query.limit,
-                with_payload=True,
-            ),
         ]
+        if query.mode is SearchMode.HYBRID:
+            requests.append(
+                models.QueryRequest(
+                    prefetch=[
+                        models.Prefetch(query=query.dense, using=DENSE, limit=query.candidates, filter=flt),
+                        models.Prefetch(query=sparse, using=SPARSE, limit=query.candidates, filter=flt),
+                    ],
+                    query=fusion,
+                    filter=flt,
+                    limit=query.limit,
+                    with_payload=True,
+                )
+            )
+        elif query.mode is SearchMode.DENSE:
+            requests.append(models.QueryRequest(query=query.dense, using=DENSE, filter=flt, limit=query.limit, with_payload=True))
+        else:
+            requests.append(models.QueryRequest(query=sparse, using=SPARSE, filter=flt, limit=query.limit, with_payload=True))
         dense_hits, sparse_hits, fused_hits = (
             r.points for r in self._call(self._client.query_batch_points, collection_name=name, requests=requests)
         )

@@ -14,17 +14,13 @@ import uvicorn
 from api.app import create_app
 from api_e2e import ADMIN_KEY, Running
 from grounded.components import Components
-from grounded.settings import Settings
 
 STARTUP_TIMEOUT_S = 180
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
-    home = tmp_path_factory.mktemp("home")
-    settings = Settings(
-        home=home, admin_key=ADMIN_KEY, generator={"backend": "extractive"}, api={"max_upload_mb": 1}
-    )
+def server(settings_factory) -> Iterator[Running]:
+    settings = settings_factory(admin_key=ADMIN_KEY, api={"max_upload_mb": 1})  # a fresh home, extractive
     components = Components(settings)
     app = create_app(settings, components)
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)

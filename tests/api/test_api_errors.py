@@ -100,6 +100,17 @@ def test_failure_after_the_stream_started_is_an_error_event(server, loaded, monk
     assert json.loads(data)["status_code"] == 500 and "disk full" not in data
 
 
+def test_unexpected_failure_is_logged_and_reveals_nothing(server, loaded, monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("secret internals")
+
+    monkeypatch.setattr(server.components.answers, "ask", broken)
+    with server.client() as client:
+        r = client.post("/v1/chat", json={"collection": COLLECTION, "question": LEAVE_QUESTION})
+    assert r.status_code == 500
+    assert r.json() == {"detail": "internal error; the server log has the details"}
+
+
 def test_probes_docs_and_metrics(server, loaded):
     with server.client() as client:
         client.post("/v1/chat", json={"collection": COLLECTION, "question": LEAVE_QUESTION})
