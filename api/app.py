@@ -70,6 +70,6 @@ def create_app(settings: Settings, components: Components | None = None) -> Fast
     for router in ROUTERS:
         app.include_router(router)
     app.add_middleware(IdempotencyMiddleware, store=IdempotencyStore(settings.home / "idempotency"), keys=key_store)
-    app.add_middleware(AuditMiddleware, log=AuditLog(settings.home / "audit.log"))
+    app.add_middleware(AuditMiddleware, log=AuditLog(settings.home / "audit.log"), keys=key_store)
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
     return app

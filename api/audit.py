@@ -1,6 +1,6 @@
 """Append-only audit log (`GROUNDED_HOME/audit.log`, JSON lines) of every mutating or admin request.
 
-Entries say who (key id, name, role), what (method, path, action), when and the result (status). They never hold
+Entries say who (the key presented: id, name, role), what (method, path, action), when and the result (status). They never hold
 a secret: request and response bodies are not logged.
 """
 
@@ -13,8 +13,8 @@ from pathlib import Path
 from pydantic import BaseModel
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from api.asgi import ResponseWatch, is_mutation, request_state, route_of
-from api.auth import Principal
+from api.asgi import ResponseWatch, bearer_secret, is_mutation, request_state, route_of
+from api.auth import KeyStore
 from grounded.contracts import utcnow
 
 
@@ -47,8 +47,8 @@ def _audited(scope: Scope) -> bool:
 
 
 class AuditMiddleware:
-    def __init__(self, app: ASGIApp, log: AuditLog) -> None:
-        self.app, self.log = app, log
+    def __init__(self, app: ASGIApp, log: AuditLog, keys: KeyStore) -> None:
+        self.app, self.log, self.keys = app, log, keys
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or not _audited(scope):
@@ -61,8 +61,8 @@ class AuditMiddleware:
             watch.finish()
 
     def _record(self, scope: Scope, status: int) -> None:
-        state = request_state(scope)
-        who: Principal | None = state.get("principal")
+        secret = bearer_secret(scope)
+        who = self.keys.authenticate(secret) if secret else None
         self.log.write(
             AuditEntry(
                 at=utcnow(),
@@ -73,6 +73,6 @@ class AuditMiddleware:
                 path=scope["path"],
                 action=route_of(scope)[1],
                 status=status,
-                replayed=bool(state.get("replayed")),
+                replayed=bool(request_state(scope).get("replayed")),
             )
         )

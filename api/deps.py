@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Path, Request, status
+from fastapi.exceptions import RequestValidationError
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import ValidationError
 
 from api.auth import KeyStore, Principal
 from api.jobs import JobRunner
@@ -16,7 +18,7 @@ from grounded.contracts import CollectionInfo
 from grounded.settings import Settings
 from grounded.store import VectorStore
 from grounded.traces import TraceStore
-from retrieval.answer import AnswerService
+from retrieval.answer import AnswerService, AskRequest
 
 
 def get_settings(request: Request) -> Settings:
@@ -27,11 +29,14 @@ def get_components(request: Request) -> Components:
     return request.app.state.components
 
 
-def get_store(components: Annotated[Components, Depends(get_components)]) -> VectorStore:
+ComponentsDep = Annotated[Components, Depends(get_components)]
+
+
+def get_store(components: ComponentsDep) -> VectorStore:
     return components.store
 
 
-def get_answers(components: Annotated[Components, Depends(get_components)]) -> AnswerService:
+def get_answers(components: ComponentsDep) -> AnswerService:
     return components.answers
 
 
@@ -52,7 +57,6 @@ def get_traces(request: Request) -> TraceStore:
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
-ComponentsDep = Annotated[Components, Depends(get_components)]
 StoreDep = Annotated[VectorStore, Depends(get_store)]
 AnswersDep = Annotated[AnswerService, Depends(get_answers)]
 JobsDep = Annotated[JobRunner, Depends(get_jobs)]
@@ -64,7 +68,6 @@ _bearer = HTTPBearer(auto_error=False, description="an API key: `Authorization: 
 
 
 def get_principal(
-    request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
     keys: KeysDep,
 ) -> Principal:
@@ -74,7 +77,6 @@ def get_principal(
     principal = keys.authenticate(credentials.credentials)
     if principal is None:
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, "invalid or revoked API key", challenge)
-    request.state.principal = principal  # for the audit log
     return principal
 
 
@@ -94,14 +96,19 @@ def require(role: Role):
 
 EditorDep = Annotated[Principal, Depends(require(Role.EDITOR))]
 AdminDep = Annotated[Principal, Depends(require(Role.ADMIN))]
+admin_only = Depends(require(Role.ADMIN))
 
 CollectionPath = Annotated[str, Path(pattern=NAME_PATTERN, description="collection name")]
 
 
-def granted_collection(store: VectorStore, principal: Principal, name: str) -> CollectionInfo:
-    """The collection, if the caller's key is granted it (403) and it exists (404)."""
+def check_granted(principal: Principal, name: str) -> None:
     if not principal.can_access(name):
         raise HTTPException(status.HTTP_403_FORBIDDEN, f"this key is not granted collection '{name}'")
+
+
+def granted_collection(store: VectorStore, principal: Principal, name: str) -> CollectionInfo:
+    """The collection, if the caller's key is granted it (403) and it exists (404)."""
+    check_granted(principal, name)
     info = store.get_collection(name)
     if info is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"collection not found: {name}")
@@ -118,3 +125,11 @@ def editable_collection(name: CollectionPath, principal: EditorDep, store: Store
 
 ReadableCollection = Annotated[CollectionInfo, Depends(readable_collection)]
 EditableCollection = Annotated[CollectionInfo, Depends(editable_collection)]
+
+
+def ask_request(principal: Principal, **fields) -> AskRequest:
+    """The retrieval request for this caller, its grant riding along; fields out of bounds are a 422."""
+    try:
+        return AskRequest(allowed_collections=principal.collections, **fields)
+    except ValidationError as exc:
+        raise RequestValidationError(exc.errors(include_url=False)) from exc

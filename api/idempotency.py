@@ -99,9 +99,7 @@ class IdempotencyMiddleware:
         async with self.store.lock(record):
             stored = self.store.load(record)
             if stored is not None:
-                request_state(scope).update(
-                    principal=principal, route_path=stored.route_path, route_name=stored.route_name, replayed=True
-                )
+                request_state(scope).update(route_path=stored.route_path, route_name=stored.route_name, replayed=True)
                 await stored.response()(scope, receive, send)
                 return
             await self._run_and_store(scope, receive, send, record)

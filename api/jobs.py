@@ -9,15 +9,29 @@ import logging
 import queue
 import threading
 import uuid
+from pathlib import Path
 from typing import Callable
 
 from api.schemas import JobKind, JobOut, JobStatus
+from grounded.components import Components
 from grounded.contracts import IngestReport, utcnow
+from grounded.store import CollectionNotFound
 from ingest.sync import Progress
 
 log = logging.getLogger("grounded.api.jobs")
 
 Work = Callable[[Progress], IngestReport]
+
+
+def sync_work(components: Components, collection: str, path: Path, **options) -> Work:
+    """A job syncing `path` into the collection; if it was deleted meanwhile the job fails, nothing re-creates it."""
+
+    def work(progress: Progress) -> IngestReport:
+        if components.store.get_collection(collection) is None:
+            raise CollectionNotFound(collection)
+        return components.ingestor().sync(collection, path, progress=progress, **options)
+
+    return work
 
 
 class _JobProgress:

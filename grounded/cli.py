@@ -133,6 +133,14 @@ def ask(
         out.print(f"[dim]fallback: {answer.fallback}[/dim]")
 
 
+def _register_eval() -> None:
+    from evals.cli import eval_app
+
+    app.add_typer(eval_app, name="eval")
+
+
+_register_eval()
+
 collections_app = typer.Typer(help="List or delete collections.")
 app.add_typer(collections_app, name="collections")
 

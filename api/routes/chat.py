@@ -7,13 +7,12 @@ from typing import Iterator
 from fastapi import APIRouter
 from starlette.responses import StreamingResponse
 
-from api.deps import AnswersDep, MetricsDep, PrincipalDep, StoreDep, granted_collection
+from api.deps import AnswersDep, MetricsDep, PrincipalDep, StoreDep, ask_request, granted_collection
 from api.errors import describe, log_failure
 from api.metrics import Metrics
 from api.schemas import ChatRequest
 from api.sse import frame, primed, sse_response
 from grounded.contracts import Answer
-from retrieval.answer import AskRequest
 from retrieval.events import ErrorEvent, FinalEvent, StreamEvent
 
 router = APIRouter(prefix="/v1", tags=["chat"])
@@ -46,13 +45,13 @@ def chat(
 ) -> Answer | StreamingResponse:
     """Answer a question from one collection, with citations, or say the documents do not hold the answer."""
     granted_collection(store, principal, body.collection)
-    request = AskRequest(
+    request = ask_request(
+        principal,
         collection=body.collection,
         question=body.question,
         history=body.history,
         filters=body.filters,
         top_k=body.top_k,
-        allowed_collections=principal.collections,
     )
     if body.stream:
         return sse_response(_events(primed(answers.stream(request)), metrics))

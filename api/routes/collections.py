@@ -16,17 +16,13 @@ from api.deps import (
     PrincipalDep,
     SettingsDep,
     StoreDep,
+    check_granted,
 )
 from api.schemas import CollectionCreate, CollectionOut, JobKind, JobOut, ReingestRequest
+from api.jobs import sync_work
 from api.uploads import uploads_dir
-from grounded.contracts import IngestReport
-from ingest.sync import Progress
 
 router = APIRouter(prefix="/v1/collections", tags=["collections"])
-
-
-def _not_granted(name: str) -> HTTPException:
-    return HTTPException(status.HTTP_403_FORBIDDEN, f"this key is not granted collection '{name}'")
 
 
 @router.get("")
@@ -43,8 +39,7 @@ def create_collection(
     body: CollectionCreate, principal: AdminDep, store: StoreDep, components: ComponentsDep
 ) -> CollectionOut:
     """Create an empty collection; `source_path` (on the server) is what re-ingest will read."""
-    if not principal.can_access(body.name):
-        raise _not_granted(body.name)
+    check_granted(principal, body.name)
     if store.get_collection(body.name) is not None:
         raise HTTPException(status.HTTP_409_CONFLICT, f"collection already exists: {body.name}")
     source = Path(body.source_path) if body.source_path else None
@@ -57,8 +52,7 @@ def create_collection(
 @router.delete("/{name}", status_code=status.HTTP_204_NO_CONTENT)
 def delete_collection(name: CollectionPath, principal: AdminDep, store: StoreDep, settings: SettingsDep) -> Response:
     """Delete the collection, its chunks and its uploaded files."""
-    if not principal.can_access(name):
-        raise _not_granted(name)
+    check_granted(principal, name)
     if not store.delete_collection(name):
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"collection not found: {name}")
     shutil.rmtree(uploads_dir(settings, name), ignore_errors=True)
@@ -80,8 +74,4 @@ def reingest(
     if not source.exists():
         raise HTTPException(status.HTTP_409_CONFLICT, f"the source_path of '{info.name}' is gone: {source}")
     prune = body.prune if body else False
-
-    def work(progress: Progress) -> IngestReport:
-        return components.ingestor().sync(info.name, source, prune=prune, progress=progress)
-
-    return jobs.submit(JobKind.REINGEST, info.name, work)
+    return jobs.submit(JobKind.REINGEST, info.name, sync_work(components, info.name, source, prune=prune))

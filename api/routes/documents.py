@@ -8,10 +8,10 @@ from starlette.datastructures import UploadFile
 
 from api import uploads
 from api.deps import ComponentsDep, EditableCollection, JobsDep, ReadableCollection, SettingsDep, StoreDep
+from api.jobs import sync_work
 from api.schemas import JobKind, JobOut
-from grounded.contracts import DocumentInfo, IngestReport
+from grounded.contracts import DocumentInfo
 from grounded.store import doc_versions, list_documents
-from ingest.sync import Progress
 
 router = APIRouter(prefix="/v1/collections/{name}/documents", tags=["documents"])
 
@@ -50,10 +50,7 @@ async def upload_documents(
         names = uploads.checked_names(files)
         folder = uploads.uploads_dir(settings, info.name)
         await run_in_threadpool(uploads.save, files, names, folder)
-
-    def work(progress: Progress) -> IngestReport:
-        return components.ingestor().sync(info.name, folder, prune=False, progress=progress, remember_source=False)
-
+    work = sync_work(components, info.name, folder, prune=False, remember_source=False)
     return jobs.submit(JobKind.UPLOAD, info.name, work)
 
 

@@ -5,26 +5,26 @@ from __future__ import annotations
 from fastapi import APIRouter, HTTPException, Response, status
 
 from api.auth import ADMIN_KEY_ID
-from api.deps import AdminDep, KeysDep
+from api.deps import KeysDep, admin_only
 from api.schemas import KeyCreate, KeyCreated, KeyOut
 
-router = APIRouter(prefix="/v1/keys", tags=["keys"])
+router = APIRouter(prefix="/v1/keys", tags=["keys"], dependencies=[admin_only])
 
 
 @router.post("", status_code=status.HTTP_201_CREATED)
-def create_key(body: KeyCreate, _: AdminDep, keys: KeysDep, response: Response) -> KeyCreated:
+def create_key(body: KeyCreate, keys: KeysDep, response: Response) -> KeyCreated:
     key, secret = keys.create(body.role, body.collections, body.name)
     response.headers["Cache-Control"] = "no-store"  # also keeps the secret out of the idempotency records on disk
     return KeyCreated(**key.model_dump(), secret=secret)
 
 
 @router.get("")
-def list_keys(_: AdminDep, keys: KeysDep) -> list[KeyOut]:
+def list_keys(keys: KeysDep) -> list[KeyOut]:
     return keys.list()
 
 
 @router.delete("/{key_id}", status_code=status.HTTP_204_NO_CONTENT)
-def revoke_key(key_id: str, _: AdminDep, keys: KeysDep) -> Response:
+def revoke_key(key_id: str, keys: KeysDep) -> Response:
     if key_id == ADMIN_KEY_ID:
         raise HTTPException(status.HTTP_409_CONFLICT, "the settings admin key is revoked by unsetting GROUNDED_ADMIN_KEY")
     if not keys.revoke(key_id):

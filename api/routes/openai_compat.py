@@ -16,7 +16,7 @@ from typing import Iterator
 from fastapi import APIRouter, HTTPException, status
 from starlette.responses import StreamingResponse
 
-from api.deps import AnswersDep, MetricsDep, PrincipalDep, StoreDep, granted_collection
+from api.deps import AnswersDep, MetricsDep, PrincipalDep, StoreDep, ask_request, granted_collection
 from api.errors import describe, log_failure
 from api.metrics import Metrics
 from api.schemas import (
@@ -35,7 +35,6 @@ from api.schemas import (
 )
 from api.sse import frame, primed, sse_response
 from grounded.contracts import Answer
-from retrieval.answer import AskRequest
 from retrieval.events import FinalEvent, StreamEvent
 from retrieval.generators.base import ChatTurn
 
@@ -105,9 +104,7 @@ def chat_completions(
     """OpenAI chat completion over the collection named by `model`."""
     granted_collection(store, principal, body.model)
     question, history = _question_and_history(body.messages)
-    request = AskRequest(
-        collection=body.model, question=question, history=history, allowed_collections=principal.collections
-    )
+    request = ask_request(principal, collection=body.model, question=question, history=history)
     if body.stream:
         return sse_response(_chunks(primed(answers.stream(request)), body.model, metrics))
     answer = answers.ask(request)

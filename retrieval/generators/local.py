@@ -47,6 +47,11 @@ class LocalGenerator:
     def warm_up(self) -> None:
         self._ready()
 
+    def endpoint(self) -> tuple[str, str]:
+        """(base_url, api_key) of the running embedded server, e.g. for an eval judge."""
+        self._ready()
+        return self._server.base_url, self._server.api_key
+
     def generate(self, request: GenerationRequest) -> Generation:
         return self._ready().generate(request)
 

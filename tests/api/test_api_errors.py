@@ -37,6 +37,8 @@ def test_empty_or_malformed_input_is_422(server, loaded):
         assert client.post("/v1/chat", content=b"{not json", headers={"content-type": "application/json"}).status_code == 422
         r = client.post("/v1/chat/completions", json={"model": COLLECTION, "messages": [{"role": "system", "content": "x"}]})
         assert r.status_code == 422 and "user message" in r.json()["detail"]
+        long = {"model": COLLECTION, "messages": [{"role": "user", "content": "why " * 2000}]}
+        assert client.post("/v1/chat/completions", json=long).status_code == 422
         assert client.post("/v1/collections", json={"name": "../etc"}).status_code == 422
         assert client.post("/v1/collections", json={"name": "x", "source_path": "/no/such/dir"}).status_code == 422
         assert client.post(f"/v1/collections/{COLLECTION}/documents", data={"x": "1"}).status_code == 422
