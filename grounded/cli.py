@@ -133,6 +133,18 @@ def ask(
         out.print(f"[dim]fallback: {answer.fallback}[/dim]")
 
 
+@app.command()
+def serve(
+    host: Annotated[Optional[str], typer.Option(help="bind address (default 127.0.0.1)")] = None,
+    port: Annotated[Optional[int], typer.Option(min=1, max=65535, help="port (default 8000)")] = None,
+    profile: ProfileOpt = None,
+) -> None:
+    """Run the HTTP API (chat, OpenAI-compatible chat, collections, ingest jobs, traces, health, metrics)."""
+    from api.serve import serve as run_server
+
+    run_server(_settings(profile), host=host, port=port)
+
+
 def _register_eval() -> None:
     from evals.cli import eval_app
 
