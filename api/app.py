@@ -30,7 +30,7 @@ ROUTERS = (
 
 
 def _warm_up(components: Components) -> None:
-    components.answers  # loads the embedder and builds the answer service
+    _ = components.answers  # loads the embedder and builds the answer service
     if components.settings.generator.backend is GeneratorBackend.LOCAL:
         try:
             components.generator.warm_up()

@@ -1,7 +1,7 @@
 """Append-only audit log (`GROUNDED_HOME/audit.log`, JSON lines) of every mutating or admin request.
 
-Entries say who (the key presented: id, name, role), what (method, path, action), when and the result (status). They never hold
-a secret: request and response bodies are not logged.
+Entries say who (the key presented: id, name, role), what (method, path, action), when and the result
+(status). They never hold a secret: request and response bodies are not logged.
 """
 
 from __future__ import annotations

@@ -9,8 +9,8 @@ import logging
 import queue
 import threading
 import uuid
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from api.schemas import JobKind, JobOut, JobStatus
 from grounded.components import Components

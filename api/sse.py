@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import itertools
-from typing import Iterator, TypeVar
+from collections.abc import Iterator
+from typing import TypeVar
 
 from starlette.responses import StreamingResponse
 

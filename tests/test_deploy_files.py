@@ -93,7 +93,8 @@ def test_api_is_wired_to_qdrant_and_keeps_its_state(compose):
     assert Settings.model_fields["api"].default.port in container_ports(services["api"])
     home = env["GROUNDED_HOME"]
     assert any(str(v).split(":")[1] == home for v in services["api"]["volumes"])
-    named = {str(v).split(":")[0] for s in services.values() for v in s.get("volumes", []) if not str(v).startswith(".")}
+    mounts = [str(v) for s in services.values() for v in s.get("volumes", [])]
+    named = {m.split(":")[0] for m in mounts if not m.startswith(".")}
     assert named <= set(compose["volumes"])
     assert all(p.startswith("127.0.0.1:") for s in services.values() for p in s.get("ports", []))
 

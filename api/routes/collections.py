@@ -18,8 +18,8 @@ from api.deps import (
     StoreDep,
     check_granted,
 )
-from api.schemas import CollectionCreate, CollectionOut, JobKind, JobOut, ReingestRequest
 from api.jobs import sync_work
+from api.schemas import CollectionCreate, CollectionOut, JobKind, JobOut, ReingestRequest
 from api.uploads import uploads_dir
 
 router = APIRouter(prefix="/v1/collections", tags=["collections"])

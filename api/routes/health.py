@@ -24,7 +24,7 @@ def generator_problem(settings: Settings, components: Components) -> str | None:
     if g.backend is GeneratorBackend.EXTRACTIVE:
         return None
     try:
-        components.generator
+        _ = components.generator
     except (ValueError, RuntimeError) as exc:
         return f"generator not configured: {exc}"
     if g.backend is GeneratorBackend.LOCAL:
@@ -42,7 +42,11 @@ def healthz() -> Health:
     return Health()
 
 
-@router.get("/readyz", response_model=Readiness, responses={503: {"model": Readiness, "description": "store or generator unavailable"}})
+@router.get(
+    "/readyz",
+    response_model=Readiness,
+    responses={503: {"model": Readiness, "description": "store or generator unavailable"}},
+)
 def readyz(settings: SettingsDep, components: ComponentsDep) -> Readiness | JSONResponse:
     ready = Readiness(status=ReadyState.READY, store=components.store.kind, generator=settings.generator.backend)
     try:

@@ -26,7 +26,9 @@ def list_keys(keys: KeysDep) -> list[KeyOut]:
 @router.delete("/{key_id}", status_code=status.HTTP_204_NO_CONTENT)
 def revoke_key(key_id: str, keys: KeysDep) -> Response:
     if key_id == ADMIN_KEY_ID:
-        raise HTTPException(status.HTTP_409_CONFLICT, "the settings admin key is revoked by unsetting GROUNDED_ADMIN_KEY")
+        raise HTTPException(
+            status.HTTP_409_CONFLICT, "the settings admin key is revoked by unsetting GROUNDED_ADMIN_KEY"
+        )
     if not keys.revoke(key_id):
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"key not found: {key_id}")
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from typing import Iterator
+from collections.abc import Iterator
 
 from fastapi import APIRouter, HTTPException, status
 from starlette.responses import StreamingResponse

@@ -10,9 +10,9 @@ from collections.abc import Iterator
 
 import pytest
 import uvicorn
+from api_e2e import ADMIN_KEY, Running
 
 from api.app import create_app
-from api_e2e import ADMIN_KEY, Running
 from grounded.components import Components
 
 STARTUP_TIMEOUT_S = 180

@@ -6,8 +6,8 @@ import json
 
 import openai
 import pytest
-
 from api_e2e import ADMIN_KEY, DOCS, LEAVE_QUESTION, ingest_files, upload
+
 from retrieval.answer import AskRequest
 from retrieval.search import AccessDenied
 

@@ -9,8 +9,6 @@ from concurrent.futures import ThreadPoolExecutor
 
 import openai
 import pytest
-
-import ingest.sync as ingest_sync
 from api_e2e import (
     ADMIN_KEY,
     DOCS,
@@ -22,6 +20,8 @@ from api_e2e import (
     upload,
     wait_for_job,
 )
+
+import ingest.sync as ingest_sync
 
 COLLECTION = "handbook"
 

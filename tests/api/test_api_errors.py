@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from api_e2e import DOCS, LEAVE_QUESTION, final_answer, ingest_files, sse_events, upload
+
 from grounded.store import StoreUnavailable
 
 COLLECTION = "docs"
@@ -34,8 +34,10 @@ def test_empty_or_malformed_input_is_422(server, loaded):
         for question in ("", "   "):
             r = client.post("/v1/chat", json={"collection": COLLECTION, "question": question})
             assert r.status_code == 422, r.text
-        assert client.post("/v1/chat", content=b"{not json", headers={"content-type": "application/json"}).status_code == 422
-        r = client.post("/v1/chat/completions", json={"model": COLLECTION, "messages": [{"role": "system", "content": "x"}]})
+        bad_json = client.post("/v1/chat", content=b"{not json", headers={"content-type": "application/json"})
+        assert bad_json.status_code == 422
+        system_only = {"model": COLLECTION, "messages": [{"role": "system", "content": "x"}]}
+        r = client.post("/v1/chat/completions", json=system_only)
         assert r.status_code == 422 and "user message" in r.json()["detail"]
         long = {"model": COLLECTION, "messages": [{"role": "user", "content": "why " * 2000}]}
         assert client.post("/v1/chat/completions", json=long).status_code == 422
@@ -77,7 +79,8 @@ def test_store_down_is_503_not_500(server, loaded, monkeypatch):
         assert r.status_code == 503 and "unreachable" in r.json()["detail"]
         r = client.post("/v1/chat", json={"collection": COLLECTION, "question": LEAVE_QUESTION, "stream": True})
         assert r.status_code == 503
-        r = client.post("/v1/chat/completions", json={"model": COLLECTION, "messages": [{"role": "user", "content": "leave?"}]})
+        completion = {"model": COLLECTION, "messages": [{"role": "user", "content": "leave?"}]}
+        r = client.post("/v1/chat/completions", json=completion)
         assert r.status_code == 503
 
     monkeypatch.setattr(server.components.store, "ping", down)

@@ -30,6 +30,7 @@ def test_every_format_is_found_and_parsed(parsed):
 
 
 @pytest.mark.parametrize("doc_id", ["policies/travel-and-expenses.md", "finance/per-diem-rates.html",
+                                    "products/hx200-datasheet.pdf",
                                     "hr/parental-leave.docx"])
 def test_tables_stay_whole_under_their_heading(parsed, doc_id):
     tables = [e for e in parsed[doc_id].elements if e.kind is ElementKind.TABLE]
