@@ -171,8 +171,7 @@ class CollectionOut(CollectionInfo):
 
 class ReingestRequest(BaseModel):
     prune: bool = Field(
-        default=False,
-        description="also remove documents gone from the source folder (this removes uploaded documents too)",
+        default=True, description="also remove documents gone from the source folder (uploads are never pruned)"
     )
 
 

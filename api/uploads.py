@@ -4,6 +4,8 @@ half a file."""
 
 from __future__ import annotations
 
+from ingest.sync import UPLOADS_PREFIX
+
 import shutil
 import uuid
 from pathlib import Path, PurePosixPath
@@ -69,6 +71,8 @@ def save(files: list[UploadFile], names: list[str], folder: Path) -> None:
 
 def remove(folder: Path, doc_id: str) -> None:
     """Drop an uploaded copy of a deleted document, so the next upload sync does not bring it back."""
-    path = (folder / doc_id).resolve()
+    if not doc_id.startswith(UPLOADS_PREFIX):
+        return
+    path = (folder / doc_id.removeprefix(UPLOADS_PREFIX)).resolve()
     if path.is_file() and path.is_relative_to(folder.resolve()):
         path.unlink()

@@ -29,6 +29,8 @@ from ingest.parse import ParseError, parse
 from ingest.sources import discover
 
 EMBED_BATCH_CHUNKS = 128
+UPLOADS_PREFIX = "uploads/"
+"""Doc ids of files uploaded through the API start with this; a folder sync never prunes them."""
 
 
 class EmbedderMismatch(ValueError):
@@ -89,11 +91,18 @@ class Ingestor:
         prune: bool = True,
         progress: Progress | None = None,
         remember_source: bool = True,
+        doc_prefix: str = "",
     ) -> IngestReport:
-        """`remember_source=False` ingests without making PATH the collection's re-ingest folder (uploads)."""
+        """`remember_source=False` ingests without making PATH the collection's re-ingest folder; `doc_prefix`
+        namespaces the doc ids (uploads use UPLOADS_PREFIX) and limits pruning to that namespace."""
         started = time.perf_counter()
         progress = progress or _NoProgress()
         found = discover(path)
+        if doc_prefix:
+            for doc in found.documents:
+                doc.doc_id = doc_prefix + doc.doc_id
+            for failure in found.failed:
+                failure.path = doc_prefix + failure.path
         self.ensure_collection(collection, path if remember_source else None)
         report = IngestReport(collection=collection, failed=list(found.failed))
         versions = doc_versions(self.store, collection)
@@ -126,7 +135,8 @@ class Ingestor:
 
         if prune:
             keep = {d.doc_id for d in found.documents} | {f.path for f in report.failed}
-            for doc_id in versions.keys() - keep:
+            in_scope = (lambda d: d.startswith(doc_prefix)) if doc_prefix else (lambda d: not d.startswith(UPLOADS_PREFIX))
+            for doc_id in {d for d in versions.keys() - keep if in_scope(d)}:
                 self.store.delete_document(collection, doc_id)
                 report.removed += 1
         self.store.flush(collection)

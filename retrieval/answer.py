@@ -32,8 +32,8 @@ from retrieval.search import Searcher
 from retrieval.text import overlap, sentence_spans, stems
 from retrieval.verify import CitationVerifier
 
-EXCERPT_CHARS = 700
-MAX_BLOCKS = 4
+EXCERPT_CHARS = 450
+MAX_BLOCKS = 3
 
 
 class AskRequest(BaseModel):

@@ -73,5 +73,5 @@ def reingest(
     source = Path(info.source_path)
     if not source.exists():
         raise HTTPException(status.HTTP_409_CONFLICT, f"the source_path of '{info.name}' is gone: {source}")
-    prune = body.prune if body else False
+    prune = body.prune if body else True
     return jobs.submit(JobKind.REINGEST, info.name, sync_work(components, info.name, source, prune=prune))

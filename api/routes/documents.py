@@ -12,6 +12,7 @@ from api.jobs import sync_work
 from api.schemas import JobKind, JobOut
 from grounded.contracts import DocumentInfo
 from grounded.store import doc_versions, list_documents
+from ingest.sync import UPLOADS_PREFIX
 
 router = APIRouter(prefix="/v1/collections/{name}/documents", tags=["documents"])
 
@@ -50,7 +51,7 @@ async def upload_documents(
         names = uploads.checked_names(files)
         folder = uploads.uploads_dir(settings, info.name)
         await run_in_threadpool(uploads.save, files, names, folder)
-    work = sync_work(components, info.name, folder, prune=False, remember_source=False)
+    work = sync_work(components, info.name, folder, prune=True, remember_source=False, doc_prefix=UPLOADS_PREFIX)
     return jobs.submit(JobKind.UPLOAD, info.name, work)
 
 

@@ -45,7 +45,7 @@ def test_reader_reads_but_cannot_ingest_or_manage(server, keys):
         assert [c["name"] for c in reader.get("/v1/collections").json()] == ["a"]
         assert upload(reader, "a", {"x.md": "# x\n\ntext\n"}).status_code == 403
         assert reader.post("/v1/collections/a/reingest").status_code == 403
-        assert reader.delete("/v1/collections/a/documents/expenses.md").status_code == 403
+        assert reader.delete("/v1/collections/a/documents/uploads/expenses.md").status_code == 403
         assert reader.post("/v1/collections", json={"name": "c"}).status_code == 403
         assert reader.get("/v1/keys").status_code == 403
 
@@ -74,7 +74,7 @@ def test_editor_ingests_and_deletes_only_in_its_collections(server, keys):
         r = upload(editor, "a", {"canteen.txt": "The canteen opens at 11:30 on weekdays.\n"})
         assert r.status_code == 202, r.text
         assert upload(editor, "b", {"canteen.txt": "x"}).status_code == 403
-        assert editor.delete("/v1/collections/b/documents/board-minutes.md").status_code == 403
+        assert editor.delete("/v1/collections/b/documents/uploads/board-minutes.md").status_code == 403
         assert editor.delete("/v1/collections/a").status_code == 403  # collections are the admins'
         assert editor.get(f"/v1/jobs/{r.json()['id']}").json()["collection"] == "a"
 
@@ -108,7 +108,7 @@ def test_keys_are_listed_without_secrets_and_revocation_bites(server, keys):
 
 def test_audit_log_records_who_did_what_without_secrets(server, keys):
     with server.client() as admin:
-        admin.delete("/v1/collections/a/documents/vpn-guide.txt")
+        admin.delete("/v1/collections/a/documents/uploads/vpn-guide.txt")
     with server.client("gk_wrong") as anonymous:
         anonymous.post("/v1/keys", json={"role": "admin", "collections": ["*"]})
     text = (server.settings.home / "audit.log").read_text()

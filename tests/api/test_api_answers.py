@@ -47,7 +47,7 @@ def test_chat_answers_with_citations_from_the_upload(server, handbook):
         answer = r.json()
         assert answer["status"] == "answered"
         assert "28 days" in answer["answer"] and "[1]" in answer["answer"]
-        assert answer["citations"][0]["doc_id"] == "leave-policy.md"
+        assert answer["citations"][0]["doc_id"] == "uploads/leave-policy.md"
         assert answer["citations"][0]["quote"] in DOCS["leave-policy.md"]
 
         trace = client.get(f"/v1/traces/{answer['trace_id']}")
@@ -55,7 +55,7 @@ def test_chat_answers_with_citations_from_the_upload(server, handbook):
         assert trace.json()["question"] == LEAVE_QUESTION
 
         docs = client.get(f"/v1/collections/{COLLECTION}/documents").json()
-        assert sorted(d["doc_id"] for d in docs) == sorted(DOCS)
+        assert sorted(d["doc_id"] for d in docs) == sorted(f"uploads/{name}" for name in DOCS)
 
 
 def test_chat_stream_sends_typed_events_and_ends_with_final(server, handbook):
@@ -67,7 +67,7 @@ def test_chat_stream_sends_typed_events_and_ends_with_final(server, handbook):
     kinds = [kind for kind, _ in events]
     assert kinds[0] == "retrieval" and "token" in kinds and "citation" in kinds
     retrieved = json.loads(events[0][1])["evidence"]
-    assert retrieved[0]["doc_id"] == "vpn-guide.txt"
+    assert retrieved[0]["doc_id"] == "uploads/vpn-guide.txt"
     answer = final_answer(events)
     assert answer["status"] == "answered" and "WireGuard" in answer["answer"]
 
@@ -83,7 +83,7 @@ def test_openai_client_plain_and_streamed(server, handbook):
     plain = client.chat.completions.create(model=COLLECTION, messages=messages)
     content = plain.choices[0].message.content
     assert "28 days" in content and "[1]" in content
-    assert plain.model_extra["citations"][0]["doc_id"] == "leave-policy.md"
+    assert plain.model_extra["citations"][0]["doc_id"] == "uploads/leave-policy.md"
     assert plain.model_extra["grounded"]["status"] == "answered"
 
     chunks = list(client.chat.completions.create(model=COLLECTION, messages=messages, stream=True))
@@ -92,7 +92,7 @@ def test_openai_client_plain_and_streamed(server, handbook):
     assert streamed == content
     last = chunks[-1]
     assert last.choices[0].finish_reason == "stop"
-    assert last.model_extra["citations"][0]["doc_id"] == "leave-policy.md"
+    assert last.model_extra["citations"][0]["doc_id"] == "uploads/leave-policy.md"
 
     models = [m.id for m in client.models.list()]
     assert COLLECTION in models

@@ -99,3 +99,17 @@ def test_demo_corpus_ingests_every_format(components, demo_collection):
     docs = list_documents(components.store, demo_collection)
     assert {d.doc_id.rsplit(".", 1)[1] for d in docs} == {"md", "txt", "html", "pdf", "docx"}
     assert all(d.chunks > 0 for d in docs)
+
+
+def test_uploads_namespace_is_never_pruned_by_a_folder_sync(components, tmp_path):
+    from ingest.sync import UPLOADS_PREFIX
+
+    ing, col = components.ingestor(), name()
+    folder, uploads = small_corpus(tmp_path / "src"), tmp_path / "up"
+    uploads.mkdir()
+    (uploads / "it.txt").write_text("Uploaded note.\n\nThe VPN client is WireGuard.\n")
+    ing.sync(col, folder)
+    report = ing.sync(col, uploads, remember_source=False, doc_prefix=UPLOADS_PREFIX)
+    assert report.added == 1 and report.removed == 0, "an upload sync prunes only inside uploads/"
+    assert ing.sync(col, folder).removed == 0, "a folder sync leaves uploads alone"
+    assert {"it.txt", "uploads/it.txt"} <= {d.doc_id for d in list_documents(components.store, col)}
