@@ -7,6 +7,12 @@ Retrieval is the production path, `Searcher.search(collection, question)` with t
 (hybrid, top_k=5) over ALL paragraphs of the 10 articles, cached per question in
 `<home>/cache/` (re-used while the collection and settings are unchanged).
 
+Corpus: `squad2_dev_open/corpus_paragraphs.jsonl` holds only 3 of the 10 articles (126 of 370 paragraphs:
+Normans, Huguenot, Oxygen), so 1,161 answerable questions would have no source paragraph in the index. By default
+the corpus is therefore rebuilt at run time from `dev-v2.0.subset.json` with evals.importers.squad2 (into
+`<home>/squad2_import/`; ids `<Article>#<i>` as in queries.jsonl, texts checked equal to corpus_paragraphs.jsonl
+where both have them). `--corpus paragraphs` uses the 126-paragraph file as shipped.
+
 Split by article (dataset order): the first 5 articles' questions tune, the last 5 are held out. From each half a
 balanced sample (up to --per-class answerable + the same number unanswerable, fixed seed) is drawn; the held-out
 half is also scored in full at its natural mix.
@@ -54,7 +60,7 @@ from retrieval.gate import _chunk_text, _readings, decide  # noqa: E402
 from retrieval.search import Searcher  # noqa: E402
 from retrieval.text import missing_terms, overlap, required_terms, stems  # noqa: E402
 
-COLLECTION = "squad2_open"
+COLLECTIONS = {"subset-json": "squad2_open_full", "paragraphs": "squad2_open"}
 DENSE_GRID = [round(0.05 * i, 2) for i in range(15)]  # 0.00 .. 0.70
 LEXICAL_GRID = [round(0.05 * i, 2) for i in range(19)]  # 0.00 .. 0.90
 
@@ -66,14 +72,36 @@ def log(msg: str = "") -> None:
 # ---------------------------------------------------------------- retrieval (cached)
 
 
-def retrieve_all(comps, questions: list[dict], cache_dir: Path) -> dict[str, list[Evidence]]:
+def build_corpus(root: Path, kind: str, home: Path) -> Path:
+    """The corpus.jsonl to ingest (see the module docstring), with its ids and texts checked."""
+    given = require_file(root / "corpus_paragraphs.jsonl")
+    if kind == "paragraphs":
+        return given
+    from evals.importers.squad2 import import_squad2
+
+    out = home / "squad2_import"
+    corpus = out / "corpus.jsonl"
+    if not corpus.is_file():
+        if out.exists():
+            import shutil
+
+            shutil.rmtree(out)
+        import_squad2(require_file(root / "dev-v2.0.subset.json"), out)
+    built = {d["_id"]: d for d in read_jsonl(corpus)}
+    for d in read_jsonl(given):
+        if d["_id"] not in built or built[d["_id"]]["text"] != d["text"]:
+            raise SystemExit(f"imported corpus disagrees with corpus_paragraphs.jsonl at {d['_id']}")
+    return corpus
+
+
+def retrieve_all(comps, collection: str, questions: list[dict], cache_dir: Path) -> dict[str, list[Evidence]]:
     s = comps.settings.retrieval
-    points = comps.store.count(COLLECTION)
+    points = comps.store.count(collection)
     key = hashlib.sha256(
         json.dumps({"settings": s.model_dump(), "points": points, "embed": comps.embedder.model_name,
-                    "qids": [q["_id"] for q in questions]}, sort_keys=True).encode()
+                    "collection": collection, "qids": [q["_id"] for q in questions]}, sort_keys=True).encode()
     ).hexdigest()[:16]
-    path = cache_dir / f"squad2_open_retrieval_{key}.json"
+    path = cache_dir / f"{collection}_retrieval_{key}.json"
     if path.is_file():
         raw = json.loads(path.read_text())
         log(f"[retrieval] cached: {path}")
@@ -81,7 +109,7 @@ def retrieve_all(comps, questions: list[dict], cache_dir: Path) -> dict[str, lis
     searcher = Searcher(comps.store, comps.embedder, comps.sparse, s)
     out, t = {}, time.perf_counter()
     for i, q in enumerate(questions, 1):
-        out[q["_id"]] = searcher.search(COLLECTION, q["text"])
+        out[q["_id"]] = searcher.search(collection, q["text"])
         if i % 500 == 0:
             log(f"[retrieval] {i}/{len(questions)} ({time.perf_counter() - t:.0f} s)")
     cache_dir.mkdir(parents=True, exist_ok=True)
@@ -199,6 +227,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--home", type=Path, default=DEFAULT_HOME, help="bench GROUNDED home (default %(default)s)")
     ap.add_argument("--evaldata", type=Path, default=DEFAULT_EVALDATA)
     ap.add_argument("--out", type=Path, help="write the numbers as JSON here")
+    ap.add_argument("--corpus", choices=tuple(COLLECTIONS), default="subset-json",
+                    help="subset-json: all 370 paragraphs of the 10 articles (default); paragraphs: the shipped "
+                         "corpus_paragraphs.jsonl (3 articles only)")
     ap.add_argument("--per-class", type=int, default=750, help="balanced sample size per class and split")
     ap.add_argument("--seed", type=int, default=2024)
     ap.add_argument("--objective", choices=("f1", "accuracy"), default="f1",
@@ -208,9 +239,15 @@ def main(argv: list[str] | None = None) -> int:
     out: dict = {"machine": machine_info(), "command": " ".join(sys.argv)}
     log(f"# Grounded sufficiency-gate tuning — SQuAD 2.0 dev (open part)  [{out['machine']['uptime']}]")
     root = args.evaldata / "squad2_dev_open"
-    corpus = require_file(root / "corpus_paragraphs.jsonl")
+    corpus = build_corpus(root, args.corpus, args.home)
+    collection = COLLECTIONS[args.corpus]
     questions = read_jsonl(require_file(root / "queries.jsonl"))
-    n_paragraphs = sum(1 for _ in read_jsonl(corpus))
+    corpus_ids = {d["_id"] for d in read_jsonl(corpus)}
+    n_paragraphs = len(corpus_ids)
+    no_source = sum(1 for q in questions if not q["is_impossible"] and q["source_paragraph"] not in corpus_ids)
+    log(f"corpus: {corpus} ({args.corpus}); answerable questions whose source paragraph is NOT indexed: {no_source}")
+    out["corpus"] = {"kind": args.corpus, "path": str(corpus), "paragraphs": n_paragraphs,
+                     "answerable_without_source_in_index": no_source}
     articles = list(dict.fromkeys(q["article"] for q in questions))
     half = len(articles) // 2
     tune_articles, held_articles = articles[:half], articles[half:]
@@ -219,8 +256,8 @@ def main(argv: list[str] | None = None) -> int:
 
     comps = open_components(args.home)
     try:
-        out["ingest"] = ensure_ingested(comps, COLLECTION, corpus, log)
-        evidence = retrieve_all(comps, questions, args.home / "cache")
+        out["ingest"] = ensure_ingested(comps, collection, corpus, log)
+        evidence = retrieve_all(comps, collection, questions, args.home / "cache")
         defaults = comps.settings.gate
     finally:
         comps.close()

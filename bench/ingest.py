@@ -68,8 +68,12 @@ class Phases:
         self.calls: dict[str, int] = defaultdict(int)
         self.items: dict[str, int] = defaultdict(int)
 
-    def wrap(self, name: str, fn: Callable, count_items: Callable[..., int] | None = None) -> Callable:
+    def wrap(
+        self, name: str, fn: Callable, count_items: Callable[..., int] | None = None, capture: list | None = None
+    ) -> Callable:
         def timed(*args: Any, **kwargs: Any) -> Any:
+            if capture is not None:
+                capture.extend(args[0])  # the texts, for the untimed token statistics afterwards
             t0 = time.perf_counter()
             try:
                 return fn(*args, **kwargs)
@@ -126,6 +130,25 @@ def nproc() -> int:
         return len(os.sched_getaffinity(0))
     except AttributeError:
         return os.cpu_count() or 1
+
+
+_TOKENIZER: list = []  # (tokenizer, max_seq_length) of the shared model, set once the model is loaded
+
+
+def token_stats(texts: list[str]) -> dict[str, Any]:
+    """Untimed, after the run: word pieces the model actually saw (with [CLS]/[SEP], capped at its window)
+    and how many texts were cut at the window (their tail was never embedded)."""
+    if not texts or not _TOKENIZER:
+        return {"embedded_tokens": 0, "truncated_texts": 0, "tokens_cut": 0}
+    tok, window = _TOKENIZER[0]
+    seen = cut = truncated = 0
+    for i in range(0, len(texts), 512):
+        for ids in tok(texts[i : i + 512], add_special_tokens=True, truncation=False)["input_ids"]:
+            seen += min(len(ids), window)
+            if len(ids) > window:
+                truncated += 1
+                cut += len(ids) - window
+    return {"embedded_tokens": seen, "truncated_texts": truncated, "tokens_cut": cut}
 
 
 # ---------------------------------------------------------------------------------------------- inputs
@@ -193,13 +216,14 @@ def grounded_sync(components, collection: str, path: Path) -> dict[str, Any]:
     ingestor = components.ingestor()
     store, emb, sparse = ingestor.store, ingestor.embedder, ingestor.sparse
     ph = Phases()
+    texts: list[str] = []
     n_texts = lambda texts, *a, **k: len(texts)  # noqa: E731
     patches = [
         (sync_mod, "discover", ph.wrap("discover", sync_mod.discover)),
         (sync_mod, "parse", ph.wrap("parse", sync_mod.parse)),
         (sync_mod, "chunk_document", ph.wrap("chunk", sync_mod.chunk_document)),
         (sync_mod, "doc_versions", ph.wrap("store.versions", sync_mod.doc_versions)),
-        (emb, "embed", ph.wrap("embed.dense", emb.embed, n_texts)),
+        (emb, "embed", ph.wrap("embed.dense", emb.embed, n_texts, capture=texts)),
         (emb, "count_tokens", ph.wrap("chunk.tokenize", emb.count_tokens)),
         (sparse, "embed_documents", ph.wrap("embed.bm25", sparse.embed_documents, n_texts)),
         (store, "upsert", ph.wrap("store.upsert", store.upsert, lambda name, chunks, *a, **k: len(chunks))),
@@ -226,6 +250,7 @@ def grounded_sync(components, collection: str, path: Path) -> dict[str, Any]:
         "chunks": report.chunks,
         "points_in_store": store.count(collection),
         "embedded_texts": ph.items.get("embed.dense", 0),
+        **token_stats(texts),
         "seconds": seconds,
         "cpu_seconds": cpu,
         "load1_start": round(load1, 2),
@@ -247,6 +272,7 @@ def llama_embed_model():
         """Only adds a timer around the batch call; the embedding itself is HuggingFaceEmbedding's."""
 
         def _get_text_embeddings(self, texts):  # type: ignore[override]
+            _LLAMA_TEXTS.extend(texts)
             t0 = time.perf_counter()
             try:
                 return super()._get_text_embeddings(texts)
@@ -258,6 +284,7 @@ def llama_embed_model():
 
 
 _LLAMA_EMBED: dict[str, float] = {"seconds": 0.0, "texts": 0}
+_LLAMA_TEXTS: list[str] = []
 
 
 def llama_warmup(embed_model) -> float:
@@ -315,6 +342,7 @@ def llama_run(loader: Callable[[], list], embed_model, pipeline=None) -> tuple[d
     from llama_index.core.node_parser import SentenceSplitter
 
     _LLAMA_EMBED.update(seconds=0.0, texts=0)
+    _LLAMA_TEXTS.clear()
     load1 = os.getloadavg()[0]
     t0, c0 = time.perf_counter(), time.process_time()
     docs = loader()
@@ -331,6 +359,7 @@ def llama_run(loader: Callable[[], list], embed_model, pipeline=None) -> tuple[d
             "docs": len(docs),
             "chunks": len(nodes),
             "embedded_texts": int(_LLAMA_EMBED["texts"]),
+            **token_stats(_LLAMA_TEXTS),
             "seconds": seconds,
             "cpu_seconds": cpu,
             "load1_start": round(load1, 2),
@@ -403,6 +432,9 @@ def print_results(result: dict[str, Any]) -> None:
             for k, v in r["phases"].items()
         )
         extra = f"; failed {len(r['failed'])}" if r.get("failed") else ""
+        if r.get("embedded_tokens"):
+            extra += (f"; embedded {r['embedded_tokens']:,} word pieces ({r['embedded_tokens'] / r['seconds']:,.0f}/s), "
+                      f"{r['truncated_texts']} texts cut at the window, {r['tokens_cut']:,} word pieces never embedded")
         extra += f"; {r['chars_per_chunk']} chars/chunk" if "chars_per_chunk" in r else ""
         print(f"  {r['input']:8s} {r['system']:32s} [load1 {r['load1_start']}] {parts}{extra}")
 
@@ -448,6 +480,9 @@ def main(argv: list[str] | None = None) -> int:
             "grounded": grounded_warmup(components, html_dir),
             "llama-index": llama_warmup(embed_model) + llama_load,
         }
+        emb = components.embedder
+        _TOKENIZER.append((emb.tokenizer, emb._model.max_seq_length))
+        _LLAMA_TEXTS.clear()
 
         for kind, path in inputs:
             print(f"[{kind}] grounded ingest of {path} ...", file=sys.stderr, flush=True)
@@ -482,7 +517,9 @@ def main(argv: list[str] | None = None) -> int:
                 r["chunks_per_s"] = rate(r["chunks"], r["seconds"])
                 if ref is not None:
                     r["ratio"] = r["docs_per_s"] / rate(ref["docs"], ref["seconds"])
-                    r["ratio_cpu"] = (ref["cpu_seconds"] / ref["docs"]) / (r["cpu_seconds"] / r["docs"])
+                    r["ratio_cpu"] = (
+                        (ref["cpu_seconds"] / ref["docs"]) / (r["cpu_seconds"] / r["docs"]) if r["cpu_seconds"] > 0 else None
+                    )
                     r["ratio_chunks_per_s"] = (
                         r["chunks_per_s"] / rate(ref["chunks"], ref["seconds"]) if ref["chunks"] else None
                     )

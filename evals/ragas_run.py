@@ -29,9 +29,7 @@ def ragas_metrics(
     if judge != "none":
         config = _judge_config(components, judge, JudgeConfig)
     result = score_samples(samples, config, components.settings.embed.model_path or default_model_path())
-    return {f"ragas_{k}": v.model_copy(update={"name": f"ragas_{k}"}) for k, v in result.metrics.items()}, {
-        f"ragas_{k}": [row.get(k) for row in result.per_sample] for k in result.metrics
-    }
+    return dict(result.metrics), {k: [row.get(k) for row in result.per_sample] for k in result.metrics}
 
 
 def _judge_config(components, judge: str, JudgeConfig):
