@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import cache
 from importlib.resources import files
 
-PROMPT_VERSION = "grounded_v1"
+PROMPT_VERSION = "grounded_v2"
 NO_ANSWER = "NO_ANSWER"
 
 

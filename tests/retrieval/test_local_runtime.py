@@ -22,6 +22,7 @@ from pathlib import Path
 import pytest
 
 from retrieval.generators import local_runtime as lr
+from retrieval.prompts import system_prompt  # noqa: E402
 from retrieval.generators.local_runtime import (
     DEFAULT_MODEL,
     MODELS,
@@ -127,16 +128,7 @@ def test_requirements_lines():
 # --------------------------------------------------------------------------------------------------
 # slow: the real model, served in-process, through the openai client
 
-SYSTEM = """You are a careful assistant that answers questions using ONLY the numbered evidence blocks given by the user.
-Rules:
-1. Use only facts stated in the evidence. Do not use outside knowledge, and do not guess.
-2. After every sentence that states a fact, add the number of the evidence block that supports it in square brackets, like [1] or [2][3].
-3. If the evidence does not contain the answer to the question, reply with exactly NO_ANSWER and nothing else.
-4. Be brief: answer in one to three sentences.
-Example with evidence "[1] The bridge opened in 1932." and question "When did the bridge open?":
-The bridge opened in 1932 [1].
-Example with the same evidence and question "Who designed the bridge?":
-NO_ANSWER"""
+SYSTEM = system_prompt()
 
 
 def _models_dir(tmp_path_factory) -> Path:
