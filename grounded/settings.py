@@ -50,9 +50,12 @@ class RetrievalSettings(BaseModel):
 
 
 class GateSettings(BaseModel):
-    min_dense_score: float = Field(default=0.30, description="best cosine similarity needed to try an answer")
+    """Tuned on SQuAD 2.0 (bench/gate_tuning.py, tune/held-out split by article): the most accurate setting
+    that still answers >= 80% of answerable questions. Held-out abstention F1 0.47 vs 0.28 for 0.30/0.34."""
+
+    min_dense_score: float = Field(default=0.45, description="best cosine similarity needed to try an answer")
     min_lexical_overlap: float = Field(
-        default=0.34, description="share of the question's content words found in the best evidence"
+        default=0.35, description="share of the question's content words found in the best evidence"
     )
 
 

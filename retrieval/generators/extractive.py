@@ -27,8 +27,11 @@ class ExtractiveGenerator:
         q_stems = stems(request.question)
         candidates: list[tuple[int, str, str]] = []  # (marker, answer sentence, text to score it by)
         for block in request.evidence:
+            headings = {h.strip().lower() for h in [block.title, *block.section.split(" > ")]}
             for s, e, scoring in quote_candidates(block.text):
                 span = block.text[s:e]
+                if span.strip(" .").lower() in headings or (scoring == span and len(span.split()) < 4):
+                    continue  # a heading names a topic; it answers nothing
                 sentence = row_as_sentence(scoring[: len(scoring) - len(span) - 1], span) if scoring != span else span
                 if len(stems(scoring)) >= 2:
                     candidates.append((block.marker, sentence, scoring))
