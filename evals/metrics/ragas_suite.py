@@ -10,8 +10,9 @@ nothing retrieved for a precision) and NaN when ragas or the judge fails on that
 :func:`evals.metrics.aggregate.mean_metric`, never averaged in. Recall with nothing retrieved is 0.
 
 The LLM metrics use ``ragas.metrics.collections`` with an ``InstructorLLM`` over ``openai.AsyncOpenAI``
-in instructor's JSON_SCHEMA mode (``response_format`` json_schema): the server constrains the output to
-the schema, which small local judges need. The non-LLM metrics have no ``collections`` version in 0.4.3,
+in instructor's JSON_SCHEMA mode (``response_format`` json_schema): the server constrains the output to the
+schema, and the schema stays out of the prompt (``llm_factory`` uses JSON mode, which adds it to the system
+prompt: more tokens for a slow local judge). The non-LLM metrics have no ``collections`` version in 0.4.3,
 so they come from the classic modules (the public ``ragas.metrics`` re-export warns as deprecated).
 """
 
@@ -24,12 +25,16 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, Field
 
 import grounded  # noqa: F401  (sets RAGAS_DO_NOT_TRACK, HF_HUB_OFFLINE before ragas is imported lazily)
 from evals.metrics.aggregate import MetricValue, mean_metric
+
+if TYPE_CHECKING:
+    from ragas.embeddings.base import BaseRagasEmbedding
+    from ragas.llms import InstructorBaseRagasLLM
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +66,7 @@ class JudgeConfig(BaseModel):
     base_url: str
     model: str
     api_key: str
-    timeout_s: float = 300.0  # per HTTP request; a metric makes 1 to len(contexts) requests per sample
+    timeout_s: float = 300.0  # per request; per sample: faithfulness 2, relevancy 3, precision 1 per context, recall 1
     max_tokens: int = 1024
     response_format: Literal["json_schema", "json_object"] = "json_schema"  # json_object: no schema support
 
@@ -103,7 +108,7 @@ def check_judge(judge: JudgeConfig) -> None:
         client.close()
 
 
-def _judge_llm(judge: JudgeConfig):
+def _judge_llm(judge: JudgeConfig) -> InstructorBaseRagasLLM:
     import instructor
     from openai import AsyncOpenAI
     from ragas.llms import InstructorLLM
@@ -120,7 +125,7 @@ def _judge_llm(judge: JudgeConfig):
     )
 
 
-def _embeddings(model_path: Path):
+def _embeddings(model_path: Path) -> BaseRagasEmbedding:
     from ragas.embeddings import HuggingFaceEmbeddings
 
     return HuggingFaceEmbeddings(model=str(model_path), device="cpu", local_files_only=True)
@@ -163,7 +168,9 @@ def _non_llm_metrics() -> list[_Metric]:
     ]
 
 
-def _llm_metrics(llm, embeddings_loader: Callable[[], object], names: set[str]) -> list[_Metric]:
+def _llm_metrics(
+    llm: InstructorBaseRagasLLM, embeddings: Callable[[], BaseRagasEmbedding], names: set[str]
+) -> list[_Metric]:
     from ragas.metrics.collections import (
         AnswerRelevancy,
         ContextPrecisionWithReference,
@@ -183,7 +190,7 @@ def _llm_metrics(llm, embeddings_loader: Callable[[], object], names: set[str]) 
 
         metrics.append(_Metric("ragas_faithfulness", faith))
     if "ragas_response_relevancy" in names:
-        relevancy = AnswerRelevancy(llm=llm, embeddings=embeddings_loader())
+        relevancy = AnswerRelevancy(llm=llm, embeddings=embeddings())
 
         async def relev(s: RagasSample) -> float | None:
             if not s.answer:
@@ -222,8 +229,8 @@ async def _run(
     per_sample: list[dict[str, float | None]] = [{} for _ in samples]
     errors: list[str] = []
     seconds = {m.name: 0.0 for m in metrics}
-    for i, sample in enumerate(samples):
-        for metric in metrics:
+    for metric in metrics:  # metric-major: consecutive prompts share the metric's few-shot prefix (KV cache)
+        for i, sample in enumerate(samples):
             t0 = time.perf_counter()
             try:
                 value = await metric.score(sample)
