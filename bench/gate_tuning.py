@@ -42,6 +42,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.common import (  # noqa: E402
     DEFAULT_EVALDATA,
     DEFAULT_HOME,
+    ROOT,
     distinct_docs,
     ensure_ingested,
     machine_info,
@@ -61,6 +62,7 @@ from retrieval.search import Searcher  # noqa: E402
 from retrieval.text import missing_terms, overlap, required_terms, stems  # noqa: E402
 
 COLLECTIONS = {"subset-json": "squad2_open_full", "paragraphs": "squad2_open"}
+ORIGINAL_DEFAULTS = (0.30, 0.34)  # GateSettings before this bench tuned them (commit 77acdb1 moved them)
 DENSE_GRID = [round(0.05 * i, 2) for i in range(15)]  # 0.00 .. 0.70
 LEXICAL_GRID = [round(0.05 * i, 2) for i in range(19)]  # 0.00 .. 0.90
 
@@ -153,14 +155,22 @@ def score(items: list[dict], min_dense: float, min_lexical: float, rt: bool) -> 
         "precision": s.precision, "recall": s.recall, "f1": s.f1, "accuracy": s.accuracy,
         "abstain_rate": sum(d == "no_answer" for d in decisions) / len(decisions),
         "clarify": sum(d == "clarify" for d in decisions),
+        "answer_coverage": _coverage(s.counts),
         "counts": s.counts.model_dump(),
     }
+
+
+def _coverage(c) -> float | None:
+    """Share of the answerable questions the gate lets through (answered or clarify)."""
+    n = c.true_answer + c.false_abstain
+    return c.true_answer / n if n else None
 
 
 def trivial(items: list[dict], abstain: bool) -> dict:
     s = abstention_scores((it["answerable"], abstain) for it in items)
     return {"precision": s.precision, "recall": s.recall, "f1": s.f1, "accuracy": s.accuracy,
-            "abstain_rate": 1.0 if abstain else 0.0, "clarify": 0, "counts": s.counts.model_dump()}
+            "abstain_rate": 1.0 if abstain else 0.0, "clarify": 0, "answer_coverage": _coverage(s.counts),
+            "counts": s.counts.model_dump()}
 
 
 def check_against_decide(items: list[dict], evidence: dict, settings: GateSettings) -> int:
@@ -193,10 +203,11 @@ def auc(pos: list[float], neg: list[float]) -> float | None:
 
 
 def row_of(label: str, r: dict) -> list:
-    return [label, r["precision"], r["recall"], r["f1"], r["accuracy"], r["abstain_rate"], r["clarify"]]
+    return [label, r["precision"], r["recall"], r["f1"], r["accuracy"], r["answer_coverage"], r["abstain_rate"],
+            r["clarify"]]
 
 
-HEAD = ["setting", "abst. P", "abst. R", "abst. F1", "accuracy", "abstain rate", "clarify"]
+HEAD = ["setting", "abst. P", "abst. R", "abst. F1", "accuracy", "answerable answered", "abstain rate", "clarify"]
 
 
 def setting_label(r: dict) -> str:
@@ -232,8 +243,13 @@ def main(argv: list[str] | None = None) -> int:
                          "corpus_paragraphs.jsonl (3 articles only)")
     ap.add_argument("--per-class", type=int, default=750, help="balanced sample size per class and split")
     ap.add_argument("--seed", type=int, default=2024)
-    ap.add_argument("--objective", choices=("f1", "accuracy"), default="f1",
-                    help="what picks the chosen setting on the tuning half (the other is shown too)")
+    ap.add_argument("--objective", choices=("accuracy", "f1", "f1-coverage"), default="accuracy",
+                    help="what picks the chosen setting on the tuning half (all three are shown). Plain abstention "
+                         "F1 is degenerate on a balanced set: abstaining on everything scores 0.667")
+    ap.add_argument("--min-coverage", type=float, default=0.8,
+                    help="for f1-coverage: the gate must let through at least this share of answerable questions")
+    ap.add_argument("--golden", type=Path, default=ROOT / "data" / "golden",
+                    help="also run the settings on this golden set (questions.jsonl + corpus/); '' to skip")
     args = ap.parse_args(argv)
 
     out: dict = {"machine": machine_info(), "command": " ".join(sys.argv)}
@@ -322,50 +338,66 @@ def main(argv: list[str] | None = None) -> int:
 
     # -- grid on the tuning sample
     grid = [score(tune, d, lx, rt) for rt in (True, False) for d in DENSE_GRID for lx in LEXICAL_GRID]
-    by_f1 = sorted(grid, key=lambda r: (-(r["f1"] or 0), -(r["accuracy"] or 0), r["min_dense_score"],
-                                        r["min_lexical_overlap"]))
-    by_acc = sorted(grid, key=lambda r: (-(r["accuracy"] or 0), -(r["f1"] or 0), r["min_dense_score"],
-                                         r["min_lexical_overlap"]))
+    tie = lambda r: (r["min_dense_score"], r["min_lexical_overlap"], not r["required_terms"])  # noqa: E731
+    by_f1 = sorted(grid, key=lambda r: (-(r["f1"] or 0), -(r["accuracy"] or 0), *tie(r)))
+    by_acc = sorted(grid, key=lambda r: (-(r["accuracy"] or 0), -(r["f1"] or 0), *tie(r)))
+    covered = [r for r in by_f1 if r["answer_coverage"] >= args.min_coverage]
     chosen_f1, chosen_acc = by_f1[0], by_acc[0]
-    chosen = chosen_f1 if args.objective == "f1" else chosen_acc
+    chosen_cov = covered[0] if covered else None
+    chosen = {"f1": chosen_f1, "accuracy": chosen_acc, "f1-coverage": chosen_cov or chosen_acc}[args.objective]
     log(f"\n## Grid on the tuning sample ({len(tune)} questions): {len(DENSE_GRID)} x {len(LEXICAL_GRID)} x "
         f"required terms on/off = {len(grid)} settings")
-    log("top 5 by abstention F1:")
+    log("top 5 by abstention F1 (note: 'always abstain' scores F1 0.667 on a balanced sample):")
     log(table(HEAD, [row_of(setting_label(r), r) for r in by_f1[:5]]))
     log("top 5 by decision accuracy:")
     log(table(HEAD, [row_of(setting_label(r), r) for r in by_acc[:5]]))
+    if chosen_cov:
+        log(f"best F1 answering >= {args.min_coverage:.0%} of the answerable questions: {setting_label(chosen_cov)}  "
+            f"F1 {chosen_cov['f1']:.4f} acc {chosen_cov['accuracy']:.4f} coverage {chosen_cov['answer_coverage']:.3f}")
     for rt in (True, False):
-        best_rt = next(r for r in by_f1 if r["required_terms"] is rt)
-        log(f"best F1 with required terms {'on ' if rt else 'off'}: {setting_label(best_rt)}  F1 {best_rt['f1']:.4f} "
-            f"acc {best_rt['accuracy']:.4f}")
+        best_rt = next(r for r in by_acc if r["required_terms"] is rt)
+        log(f"best accuracy with required terms {'on ' if rt else 'off'}: {setting_label(best_rt)}  "
+            f"acc {best_rt['accuracy']:.4f} F1 {best_rt['f1']:.4f}")
+    ties = [r for r in by_acc if r["accuracy"] == chosen_acc["accuracy"] and r["f1"] == chosen_acc["f1"]]
+    log(f"settings tied with the best accuracy: {len(ties)} (min_lexical_overlap "
+        f"{min(r['min_lexical_overlap'] for r in ties):.2f}-{max(r['min_lexical_overlap'] for r in ties):.2f} at "
+        f"min_dense_score {sorted({r['min_dense_score'] for r in ties})}) -> the lexical threshold does not bind there")
     tune_default = score(tune, defaults.min_dense_score, defaults.min_lexical_overlap, True)
-    log(f"defaults on the tuning sample: F1 {tune_default['f1']:.4f} acc {tune_default['accuracy']:.4f}")
+    log(f"current defaults ({defaults.min_dense_score:.2f}/{defaults.min_lexical_overlap:.2f}) on the tuning sample: "
+        f"F1 {tune_default['f1']:.4f} acc {tune_default['accuracy']:.4f}")
+    tune_orig = score(tune, *ORIGINAL_DEFAULTS, True)
+    log(f"original defaults ({ORIGINAL_DEFAULTS[0]:.2f}/{ORIGINAL_DEFAULTS[1]:.2f}) on the tuning sample: "
+        f"F1 {tune_orig['f1']:.4f} acc {tune_orig['accuracy']:.4f}")
     log(f"chosen (objective={args.objective}): {setting_label(chosen)}")
 
     # -- decide() cross-check
-    chosen_gs = GateSettings(min_dense_score=chosen["min_dense_score"], min_lexical_overlap=chosen["min_lexical_overlap"])
     mism = {"defaults": check_against_decide(items, evidence, defaults)}
-    if chosen["required_terms"]:
-        mism["chosen"] = check_against_decide(items, evidence, chosen_gs)
+    for name, r in (("chosen_f1", chosen_f1), ("chosen_accuracy", chosen_acc), ("chosen_f1_coverage", chosen_cov)):
+        if r and r["required_terms"]:
+            gs = GateSettings(min_dense_score=r["min_dense_score"], min_lexical_overlap=r["min_lexical_overlap"])
+            mism[name] = check_against_decide(items, evidence, gs)
     log(f"fast decision vs retrieval.gate.decide() mismatches over {len(items)} questions: {mism}")
     out["decide_mismatches"] = mism
 
     # -- held-out
     def held_rows(s: list[dict]) -> dict[str, dict]:
-        res = {
-            f"chosen by F1: {setting_label(chosen_f1)}": score(s, chosen_f1["min_dense_score"],
-                                                               chosen_f1["min_lexical_overlap"], chosen_f1["required_terms"]),
-            f"chosen by accuracy: {setting_label(chosen_acc)}": score(s, chosen_acc["min_dense_score"],
-                                                                      chosen_acc["min_lexical_overlap"],
-                                                                      chosen_acc["required_terms"]),
-            f"defaults: dense>={defaults.min_dense_score:.2f} lex>={defaults.min_lexical_overlap:.2f} req_terms=on":
-                score(s, defaults.min_dense_score, defaults.min_lexical_overlap, True),
-            f"defaults, req_terms=off": score(s, defaults.min_dense_score, defaults.min_lexical_overlap, False),
-            "required terms only (0/0, on)": score(s, 0.0, 0.0, True),
-            "gate off (0/0, off): clarify only": score(s, 0.0, 0.0, False),
-            "always answer": trivial(s, False),
-            "always abstain": trivial(s, True),
-        }
+        res = {}
+        picks = [("chosen by accuracy", chosen_acc), ("chosen by F1", chosen_f1)]
+        if chosen_cov:
+            picks.append((f"chosen by F1 @coverage>={args.min_coverage:.2f}", chosen_cov))
+        for lbl, r in picks:
+            res[f"{lbl}: {setting_label(r)}"] = score(s, r["min_dense_score"], r["min_lexical_overlap"],
+                                                      r["required_terms"])
+        cur = (defaults.min_dense_score, defaults.min_lexical_overlap)
+        res[f"current defaults: dense>={cur[0]:.2f} lex>={cur[1]:.2f} req_terms=on"] = score(s, *cur, True)
+        res["current defaults, req_terms=off"] = score(s, *cur, False)
+        if cur != ORIGINAL_DEFAULTS:
+            res[f"original defaults: dense>={ORIGINAL_DEFAULTS[0]:.2f} lex>={ORIGINAL_DEFAULTS[1]:.2f} req_terms=on"] = \
+                score(s, *ORIGINAL_DEFAULTS, True)
+        res["required terms only (0/0, on)"] = score(s, 0.0, 0.0, True)
+        res["gate off (0/0, off): clarify only"] = score(s, 0.0, 0.0, False)
+        res["always answer"] = trivial(s, False)
+        res["always abstain"] = trivial(s, True)
         return res
 
     held_res = {"held_sample": held_rows(held), "held_all": held_rows(held_all)}
@@ -374,22 +406,110 @@ def main(argv: list[str] | None = None) -> int:
         log(f"\n## Held-out: {name} ({info['questions']} questions: {info['answerable']} answerable, "
             f"{info['unanswerable']} unanswerable)")
         log(table(HEAD, [row_of(lbl, r) for lbl, r in res.items()]))
+
+    # -- the dense threshold alone, on the held-out sample (lexical 0, required terms on)
+    log("\n## min_dense_score sweep on the held-out sample (min_lexical_overlap=0, required terms on)")
+    sweep = [score(held, d, 0.0, True) for d in DENSE_GRID]
+    log(table(HEAD, [row_of(f"dense>={r['min_dense_score']:.2f}", r) for r in sweep]))
+
+    # -- clarify diagnostics
+    at_default = [(it, fast_decision(it["sig"], defaults.min_dense_score, defaults.min_lexical_overlap, True))
+                  for it in items]
+    clar = [it for it, d in at_default if d == "clarify"]
+    same_article = sum(1 for it in clar if len({r.rsplit("(", 1)[-1] for r in it["sig"]["readings"]}) == 1)
+    identical = sum(1 for it in clar if len(set(it["sig"]["readings"])) < 2)
+    log(f"\nclarify at the current defaults: {len(clar)} of {len(items)} questions "
+        f"({sum(it['answerable'] for it in clar)} answerable); readings all from the same article: {same_article}; "
+        f"offering the SAME reading twice (fewer than 2 distinct options): {identical}")
+    for it in clar[:4]:
+        log(f"  e.g. {it['text']!r} -> {it['sig']['readings']}")
+    out["clarify_at_defaults"] = {"count": len(clar), "answerable": sum(it["answerable"] for it in clar),
+                                  "same_article": same_article, "identical_readings": identical,
+                                  "examples": [[it["text"], it["sig"]["readings"]] for it in clar[:10]]}
+
+    # -- the product's own golden set, same settings
+    if args.golden and (args.golden / "questions.jsonl").is_file():
+        settings_rows = [("current defaults", defaults.min_dense_score, defaults.min_lexical_overlap, True)]
+        if (defaults.min_dense_score, defaults.min_lexical_overlap) != ORIGINAL_DEFAULTS:
+            settings_rows.append(("original defaults", *ORIGINAL_DEFAULTS, True))
+        for lbl, r in (("chosen by accuracy", chosen_acc), ("chosen by F1", chosen_f1),
+                       ("chosen by F1 @coverage", chosen_cov)):
+            if r:
+                settings_rows.append((lbl, r["min_dense_score"], r["min_lexical_overlap"], r["required_terms"]))
+        settings_rows += [(f"dense>={d:.2f} lex>=0 on", d, 0.0, True) for d in (0.35, 0.40, 0.45, 0.50)]
+        settings_rows += [(f"dense>={d:.2f} lex>=0.20 on", d, 0.2, True) for d in (0.50, 0.55)]
+        out["golden"] = golden_check(args.home, args.golden, settings_rows)
+
     out["grid_top5_f1"] = by_f1[:5]
     out["grid_top5_accuracy"] = by_acc[:5]
     out["grid"] = [{k: v for k, v in r.items() if k != "counts"} for r in grid]
     out["chosen"] = {"objective": args.objective, **chosen}
+    out["chosen_f1"], out["chosen_accuracy"], out["chosen_f1_coverage"] = chosen_f1, chosen_acc, chosen_cov
     out["defaults_tune"] = tune_default
+    out["original_defaults_tune"] = tune_orig
+    out["current_defaults"] = [defaults.min_dense_score, defaults.min_lexical_overlap]
     out["held_out"] = held_res
-    clar = Counter(fast_decision(it["sig"], defaults.min_dense_score, defaults.min_lexical_overlap, True)
-                   for it in items)
-    out["decisions_all_at_defaults"] = dict(clar)
-    log(f"\ndecisions over all {len(items)} questions at the defaults: {dict(clar)}")
+    out["dense_sweep_held_sample"] = sweep
+    counts = Counter(d for _, d in at_default)
+    out["decisions_all_at_defaults"] = dict(counts)
+    log(f"\ndecisions over all {len(items)} SQuAD questions at the current defaults: {dict(counts)}")
     out["machine"]["uptime_end"] = uptime_line()
     log(f"[end: {out['machine']['uptime_end']}]")
     if args.out:
         write_json(args.out, out)
         log(f"wrote {args.out}")
     return 0
+
+
+def golden_check(home: Path, golden: Path, settings_rows: list[tuple]) -> dict:
+    """The same gate settings on the project's own golden set (data/golden over data/demo): what they would do
+    to questions the product must answer, refuse or clarify. 'refused' questions are the policy's, not the gate's."""
+    corpus = (golden / "corpus").resolve()
+    questions = read_jsonl(golden / "questions.jsonl")
+    comps = open_components(home)
+    try:
+        ensure_ingested(comps, "bench_golden_demo", corpus, log)
+        searcher = Searcher(comps.store, comps.embedder, comps.sparse, comps.settings.retrieval)
+        sigs = {q["id"]: signals(q["question"], searcher.search("bench_golden_demo", q["question"])) for q in questions}
+    finally:
+        comps.close()
+    want = {"answered": "proceed", "no_answer": "no_answer", "needs_clarification": "clarify"}
+    rows, res = [], {}
+    for lbl, d, lx, rt in settings_rows:
+        c = Counter()
+        for q in questions:
+            exp = q.get("expected_status")
+            if exp not in want:
+                continue
+            got = fast_decision(sigs[q["id"]], d, lx, rt)
+            c[(exp, got)] += 1
+        n_ans = sum(v for (e, _), v in c.items() if e == "answered")
+        n_na = sum(v for (e, _), v in c.items() if e == "no_answer")
+        n_cl = sum(v for (e, _), v in c.items() if e == "needs_clarification")
+        r = {"setting": [d, lx, rt], "answered_proceed": c[("answered", "proceed")], "answered": n_ans,
+             "answered_abstained": c[("answered", "no_answer")], "answered_clarify": c[("answered", "clarify")],
+             "no_answer_caught": c[("no_answer", "no_answer")], "no_answer": n_na,
+             "vague_clarify": c[("needs_clarification", "clarify")], "vague": n_cl}
+        res[lbl] = r
+        rows.append([f"{lbl} ({d:.2f}/{lx:.2f}/{'on' if rt else 'off'})", f"{r['answered_proceed']}/{n_ans}",
+                     r["answered_abstained"], r["answered_clarify"], f"{r['no_answer_caught']}/{n_na}",
+                     f"{r['vague_clarify']}/{n_cl}"])
+    log("\n## The same settings on the product's golden set (data/golden over data/demo; gate decision only)")
+    log(table(["setting (dense/lex/req terms)", "answerable -> proceed", "answerable -> no_answer",
+               "answerable -> clarify", "unanswerable -> no_answer", "vague -> clarify"], rows))
+    for lbl, d, lx, rt in [r for r in settings_rows if r[0] in ("current defaults", "original defaults", "chosen by accuracy")]:
+        log(f"golden questions the gate gets wrong with {lbl} ({d:.2f}/{lx:.2f}/{'on' if rt else 'off'}):")
+        for q in questions:
+            exp, sg = q.get("expected_status"), sigs[q["id"]]
+            got = fast_decision(sg, d, lx, rt)
+            if exp in want and got != want[exp]:
+                log(f"  {q['id']} {exp:>19} -> {got:<9} dense {sg['best_dense']:.2f} lex {sg['lexical']:.2f} "
+                    f"missing {sg['missing']} readings {sg['readings'][:3]}  {q['question'][:70]!r}")
+    dist = {k: [round(sigs[q["id"]]["best_dense"], 3) for q in questions if q.get("expected_status") == k]
+            for k in want}
+    log("best dense cosine by expected status: " + "; ".join(
+        f"{k}: min {min(v):.2f} median {sorted(v)[len(v) // 2]:.2f}" for k, v in dist.items() if v))
+    return {"rows": res, "best_dense_by_status": dist}
 
 
 if __name__ == "__main__":

@@ -99,7 +99,8 @@ def _readings(question: str, evidence: list[Evidence]) -> list[str]:
             best_by_doc[e.chunk.doc_id] = e
     ranked = sorted(best_by_doc.values(), key=lambda e: -(e.dense_score or 0))
     if len(ranked) >= 2 and (ranked[0].dense_score or 0) - (ranked[1].dense_score or 0) <= AMBIGUITY_MARGIN:
-        return [_topic(e) for e in ranked[:2]]
+        topics = list(dict.fromkeys(_topic(e) for e in ranked[:2]))
+        return topics if len(topics) >= 2 else []
     return []
 
 
