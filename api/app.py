@@ -9,17 +9,17 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from api.audit import AuditLog, AuditMiddleware
-from api.auth import KeyStore
-from api.errors import install_error_handlers
-from api.idempotency import IdempotencyMiddleware, IdempotencyStore
-from api.jobs import JobRunner
-from api.metrics import Metrics, MetricsMiddleware
-from api.routes import chat, collections, documents, health, jobs, keys, openai_compat, traces
+from grounded.api.audit import AuditLog, AuditMiddleware
+from grounded.api.auth import KeyStore
+from grounded.api.errors import install_error_handlers
+from grounded.api.idempotency import IdempotencyMiddleware, IdempotencyStore
+from grounded.api.jobs import JobRunner
+from grounded.api.metrics import Metrics, MetricsMiddleware
+from grounded.api.routes import chat, collections, documents, health, jobs, keys, openai_compat, traces
 from grounded.components import Components
 from grounded.settings import GeneratorBackend, Settings
 from grounded.traces import TraceStore
-from retrieval.generators.base import GeneratorError
+from grounded.retrieval.generators.base import GeneratorError
 
 log = logging.getLogger("grounded.api")
 

@@ -13,8 +13,8 @@ from pathlib import Path
 from pydantic import BaseModel
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from api.asgi import ResponseWatch, bearer_secret, is_mutation, request_state, route_of
-from api.auth import KeyStore
+from grounded.api.asgi import ResponseWatch, bearer_secret, is_mutation, request_state, route_of
+from grounded.api.auth import KeyStore
 from grounded.contracts import utcnow
 
 

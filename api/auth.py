@@ -17,7 +17,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field, SecretStr
 
-from api.schemas import KeyOut, Role
+from grounded.api.schemas import KeyOut, Role
 from grounded.contracts import utcnow
 
 ADMIN_KEY_ID = "settings-admin"

@@ -9,16 +9,16 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import ValidationError
 
-from api.auth import KeyStore, Principal
-from api.jobs import JobRunner
-from api.metrics import Metrics
-from api.schemas import NAME_PATTERN, Role
+from grounded.api.auth import KeyStore, Principal
+from grounded.api.jobs import JobRunner
+from grounded.api.metrics import Metrics
+from grounded.api.schemas import NAME_PATTERN, Role
 from grounded.components import Components
 from grounded.contracts import CollectionInfo
 from grounded.settings import Settings
 from grounded.store import VectorStore
 from grounded.traces import TraceStore
-from retrieval.answer import AnswerService, AskRequest
+from grounded.retrieval.answer import AnswerService, AskRequest
 
 
 def get_settings(request: Request) -> Settings:

@@ -9,9 +9,9 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from grounded.store import CollectionNotFound, StoreUnavailable
-from ingest.sync import EmbedderMismatch
-from retrieval.generators.base import GeneratorError
-from retrieval.search import AccessDenied
+from grounded.ingest.sync import EmbedderMismatch
+from grounded.retrieval.generators.base import GeneratorError
+from grounded.retrieval.search import AccessDenied
 
 log = logging.getLogger("grounded.api")
 

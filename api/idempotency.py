@@ -21,8 +21,8 @@ from pydantic import BaseModel
 from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api.asgi import bearer_secret, header, is_mutation, request_state, route_of
-from api.auth import KeyStore
+from grounded.api.asgi import bearer_secret, header, is_mutation, request_state, route_of
+from grounded.api.auth import KeyStore
 
 HEADER = "idempotency-key"
 MAX_KEY_LENGTH = 255

@@ -12,11 +12,11 @@ import uuid
 from collections.abc import Callable
 from pathlib import Path
 
-from api.schemas import JobKind, JobOut, JobStatus
+from grounded.api.schemas import JobKind, JobOut, JobStatus
 from grounded.components import Components
 from grounded.contracts import IngestReport, utcnow
 from grounded.store import CollectionNotFound
-from ingest.sync import Progress
+from grounded.ingest.sync import Progress
 
 log = logging.getLogger("grounded.api.jobs")
 

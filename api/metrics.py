@@ -8,7 +8,7 @@ import time
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from api.asgi import ResponseWatch, route_of
+from grounded.api.asgi import ResponseWatch, route_of
 from grounded.contracts import Answer, AnswerStatus
 
 LATENCY_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60)

@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from grounded.contracts import Answer, Citation, CollectionInfo, IngestReport
 from grounded.store import SearchFilter
-from retrieval.generators.base import ChatTurn
+from grounded.retrieval.generators.base import ChatTurn
 
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$"
 """Collection names: also folder names on disk, so no separators and no leading dot."""

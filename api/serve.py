@@ -6,7 +6,7 @@ import logging
 
 import uvicorn
 
-from api.app import create_app
+from grounded.api.app import create_app
 from grounded.settings import Settings
 
 

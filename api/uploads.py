@@ -4,7 +4,7 @@ half a file."""
 
 from __future__ import annotations
 
-from ingest.sync import UPLOADS_PREFIX
+from grounded.ingest.sync import UPLOADS_PREFIX
 
 import shutil
 import uuid
@@ -14,7 +14,7 @@ from fastapi import HTTPException, status
 from starlette.datastructures import UploadFile
 
 from grounded.settings import Settings
-from ingest.sources import EXTENSIONS
+from grounded.ingest.sources import EXTENSIONS
 
 MIB = 1024 * 1024
 MAX_FILES = 100

@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from evals.metrics.latency import percentile  # noqa: E402
+from grounded.evals.metrics.latency import percentile  # noqa: E402
 from grounded.contracts import Evidence  # noqa: E402
 
 DEFAULT_EVALDATA = ROOT.parent / "shared" / "evaldata"

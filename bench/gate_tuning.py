@@ -53,13 +53,13 @@ from bench.common import (  # noqa: E402
     uptime_line,
     write_json,
 )
-from evals.metrics.abstention import abstention_scores  # noqa: E402
-from evals.metrics.retrieval import recall_at_k, reciprocal_rank  # noqa: E402
+from grounded.evals.metrics.abstention import abstention_scores  # noqa: E402
+from grounded.evals.metrics.retrieval import recall_at_k, reciprocal_rank  # noqa: E402
 from grounded.contracts import Evidence  # noqa: E402
 from grounded.settings import GateSettings  # noqa: E402
-from retrieval.gate import _chunk_text, _readings, decide  # noqa: E402
-from retrieval.search import Searcher  # noqa: E402
-from retrieval.text import missing_terms, overlap, required_terms, stems  # noqa: E402
+from grounded.retrieval.gate import _chunk_text, _readings, decide  # noqa: E402
+from grounded.retrieval.search import Searcher  # noqa: E402
+from grounded.retrieval.text import missing_terms, overlap, required_terms, stems  # noqa: E402
 
 COLLECTIONS = {"subset-json": "squad2_open_full", "paragraphs": "squad2_open"}
 ORIGINAL_DEFAULTS = (0.30, 0.34)  # GateSettings before this bench tuned them (commit 77acdb1 moved them)
@@ -79,7 +79,7 @@ def build_corpus(root: Path, kind: str, home: Path) -> Path:
     given = require_file(root / "corpus_paragraphs.jsonl")
     if kind == "paragraphs":
         return given
-    from evals.importers.squad2 import import_squad2
+    from grounded.evals.importers.squad2 import import_squad2
 
     out = home / "squad2_import"
     corpus = out / "corpus.jsonl"

@@ -194,9 +194,9 @@ def grounded_components(home: Path, threads: int):
 
 def grounded_warmup(components, html_dir: Path | None) -> float:
     """Load the embedder (and first forward pass), BM25, and unstructured/spaCy on one page, untimed later."""
-    import ingest.chunk as chunk_mod
-    import ingest.parse as parse_mod
-    from ingest.sources import discover
+    import grounded.ingest.chunk as chunk_mod
+    import grounded.ingest.parse as parse_mod
+    from grounded.ingest.sources import discover
 
     t0 = time.perf_counter()
     ingestor = components.ingestor()  # loads the embedder and opens the store
@@ -211,7 +211,7 @@ def grounded_warmup(components, html_dir: Path | None) -> float:
 def grounded_sync(components, collection: str, path: Path) -> dict[str, Any]:
     import torch
 
-    import ingest.sync as sync_mod
+    import grounded.ingest.sync as sync_mod
 
     ingestor = components.ingestor()
     store, emb, sparse = ingestor.store, ingestor.embedder, ingestor.sparse

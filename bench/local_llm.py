@@ -28,8 +28,8 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from retrieval.prompts import system_prompt  # noqa: E402
-from retrieval.generators.local_runtime import MODELS, LocalLLMServer, assemble_model  # noqa: E402
+from grounded.retrieval.prompts import system_prompt  # noqa: E402
+from grounded.retrieval.generators.local_runtime import MODELS, LocalLLMServer, assemble_model  # noqa: E402
 
 SYSTEM_PROMPT = system_prompt()
 

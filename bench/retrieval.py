@@ -55,14 +55,14 @@ from bench.common import (  # noqa: E402
     uptime_line,
     write_json,
 )
-from evals.importers.beir import read_qrels  # noqa: E402
-from evals.metrics.retrieval import ndcg_at_k, retrieval_metrics  # noqa: E402
+from grounded.evals.importers.beir import read_qrels  # noqa: E402
+from grounded.evals.metrics.retrieval import ndcg_at_k, retrieval_metrics  # noqa: E402
 from grounded.contracts import CollectionInfo  # noqa: E402
 from grounded.settings import RetrievalSettings  # noqa: E402
 from grounded.store import HybridQuery, SearchFilter, SearchMode  # noqa: E402
 from grounded.store.base import DENSE, SPARSE, payload_chunk  # noqa: E402
 from grounded.sparse import SparseVec  # noqa: E402
-from retrieval.search import Searcher  # noqa: E402
+from grounded.retrieval.search import Searcher  # noqa: E402
 
 COLLECTION = "scifact"
 SCALE_COLLECTION = "bench_scifact_scaled"

@@ -47,8 +47,8 @@ def import_cmd(
     limit: Annotated[Optional[int], typer.Option(min=1, help="at most N questions")] = None,
 ) -> None:
     """Convert a public dataset into Grounded's dataset folder format."""
-    from evals.datasets import DatasetError
-    from evals.importers import IMPORTERS
+    from grounded.evals.datasets import DatasetError
+    from grounded.evals.importers import IMPORTERS
 
     try:
         dataset = IMPORTERS[source.value](src, out, limit)
@@ -72,11 +72,11 @@ def run_cmd(
     profile: Annotated[Optional[Path], typer.Option("--profile")] = None,
 ) -> None:
     """Ask every question as the API would, score it, write report.json/report.md/plots, apply the gate."""
-    from evals.datasets import DatasetError, load_dataset
-    from evals.gate import check_gate, load_gate
-    from evals.report import EvalReport, rows, write_report
-    from evals.run import run_answers, run_retrieval
-    from evals.scoring import answer_scores, retrieval_scores
+    from grounded.evals.datasets import DatasetError, load_dataset
+    from grounded.evals.gate import check_gate, load_gate
+    from grounded.evals.report import EvalReport, rows, write_report
+    from grounded.evals.run import run_answers, run_retrieval
+    from grounded.evals.scoring import answer_scores, retrieval_scores
     from grounded.cli import _settings
     from grounded.components import Components
 
@@ -110,7 +110,7 @@ def run_cmd(
                    **answer_scores(results)}
         per_sample = {}
         if not retrieval_only:
-            from evals.ragas_run import ragas_metrics
+            from grounded.evals.ragas_run import ragas_metrics
 
             ragas, per_sample = ragas_metrics(results, components, judge.value)
             metrics.update(ragas)
@@ -145,7 +145,7 @@ QUALITY_TOLERANCE = 0.05
 
 def regressions(current: dict[str, float | None], baseline: dict[str, float | None]):
     """Quality metrics may drop 5% before they count as a regression; latencies may grow 50%."""
-    from evals.gate import compare_to_baseline
+    from grounded.evals.gate import compare_to_baseline
 
     timing = {k for k in current if k.endswith("_ms")}
     split = lambda d, keep: {k: v for k, v in d.items() if (k in timing) == keep}  # noqa: E731

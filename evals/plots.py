@@ -10,7 +10,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-from evals.report import EvalReport  # noqa: E402
+from grounded.evals.report import EvalReport  # noqa: E402
 
 ANSWERED = {"answered", "partial"}
 

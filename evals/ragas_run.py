@@ -3,14 +3,14 @@
 
 from __future__ import annotations
 
-from evals.metrics.aggregate import MetricValue
-from evals.run import QuestionResult
+from grounded.evals.metrics.aggregate import MetricValue
+from grounded.evals.run import QuestionResult
 
 
 def ragas_metrics(
     results: list[QuestionResult], components, judge: str
 ) -> tuple[dict[str, MetricValue], dict[str, list[float | None]]]:
-    from evals.metrics.ragas_suite import JudgeConfig, RagasSample, score_samples
+    from grounded.evals.metrics.ragas_suite import JudgeConfig, RagasSample, score_samples
     from grounded.embedder import default_model_path
 
     samples = [
@@ -39,7 +39,7 @@ def _judge_config(components, judge: str, JudgeConfig):
             raise ValueError("--judge openai needs GROUNDED_GENERATOR__BASE_URL")
         return JudgeConfig(base_url=g.base_url, model=g.model, api_key=g.api_key.get_secret_value(),
                            timeout_s=g.timeout_s, max_tokens=1024)
-    from retrieval.generators.local import LocalGenerator
+    from grounded.retrieval.generators.local import LocalGenerator
 
     local = components.generator if isinstance(components.generator, LocalGenerator) else LocalGenerator(
         g, components.settings.models_dir)

@@ -9,9 +9,9 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field
 
-from evals.gate import GateResult, Regression
-from evals.metrics.aggregate import MetricValue
-from evals.run import QuestionResult
+from grounded.evals.gate import GateResult, Regression
+from grounded.evals.metrics.aggregate import MetricValue
+from grounded.evals.run import QuestionResult
 
 
 class QuestionRow(BaseModel):
@@ -61,7 +61,7 @@ def write_report(report: EvalReport, out: Path, per_sample: dict[str, list[float
     out.mkdir(parents=True, exist_ok=True)
     (out / "report.json").write_text(report.model_dump_json(indent=2), encoding="utf-8")
     (out / "report.md").write_text(markdown(report), encoding="utf-8")
-    from evals.plots import write_plots
+    from grounded.evals.plots import write_plots
 
     write_plots(report, out, per_sample or {})
 

@@ -7,11 +7,11 @@ from typing import Callable
 
 from pydantic import BaseModel, Field
 
-from evals.datasets import EvalDataset, EvalQuestion
+from grounded.evals.datasets import EvalDataset, EvalQuestion
 from grounded.contracts import Answer
-from retrieval.answer import AnswerService, AskRequest
-from retrieval.events import EvidenceSummary, FinalEvent, RetrievalEvent
-from retrieval.search import Searcher
+from grounded.retrieval.answer import AnswerService, AskRequest
+from grounded.retrieval.events import EvidenceSummary, FinalEvent, RetrievalEvent
+from grounded.retrieval.search import Searcher
 
 
 class QuestionResult(BaseModel):

@@ -6,16 +6,16 @@ from __future__ import annotations
 
 import re
 
-from evals.metrics.abstention import abstention_scores
-from evals.metrics.aggregate import MetricValue, mean_metric
-from evals.metrics.answer import exact_match, normalize_answer, token_f1
-from evals.metrics.citation import CitedSentence, citation_scores
-from evals.metrics.latency import QuestionUsage, latency_metrics, usage_summary
-from evals.metrics.retrieval import retrieval_metrics
-from evals.run import QuestionResult
+from grounded.evals.metrics.abstention import abstention_scores
+from grounded.evals.metrics.aggregate import MetricValue, mean_metric
+from grounded.evals.metrics.answer import exact_match, normalize_answer, token_f1
+from grounded.evals.metrics.citation import CitedSentence, citation_scores
+from grounded.evals.metrics.latency import QuestionUsage, latency_metrics, usage_summary
+from grounded.evals.metrics.retrieval import retrieval_metrics
+from grounded.evals.run import QuestionResult
 from grounded.contracts import AnswerStatus
-from retrieval.text import overlap, stems
-from retrieval.verify import MARKER, split_sentences
+from grounded.retrieval.text import overlap, stems
+from grounded.retrieval.verify import MARKER, split_sentences
 
 ANSWERED = (AnswerStatus.ANSWERED, AnswerStatus.PARTIAL)
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")

@@ -56,7 +56,7 @@ def ingest(
 ) -> None:
     """Ingest PATH into a collection: unchanged files are skipped, changed ones replaced, removed ones pruned."""
     from grounded.components import Components
-    from ingest.sync import EmbedderMismatch
+    from grounded.ingest.sync import EmbedderMismatch
 
     if not path.exists():
         err.print(f"[red]no such file or folder:[/red] {path}")
@@ -101,7 +101,7 @@ def ask(
     """Answer QUESTION from the collection, with citations, or say that the documents do not hold the answer."""
     from grounded.components import Components
     from grounded.store import CollectionNotFound, SearchFilter
-    from retrieval.answer import AskRequest
+    from grounded.retrieval.answer import AskRequest
 
     components = Components(_settings(profile))
     try:
@@ -140,13 +140,13 @@ def serve(
     profile: ProfileOpt = None,
 ) -> None:
     """Run the HTTP API (chat, OpenAI-compatible chat, collections, ingest jobs, traces, health, metrics)."""
-    from api.serve import serve as run_server
+    from grounded.api.serve import serve as run_server
 
     run_server(_settings(profile), host=host, port=port)
 
 
 def _register_eval() -> None:
-    from evals.cli import eval_app
+    from grounded.evals.cli import eval_app
 
     app.add_typer(eval_app, name="eval")
 

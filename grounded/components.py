@@ -32,7 +32,7 @@ class Components:
 
     @cached_property
     def generator(self):
-        from retrieval.generators.factory import build_generator
+        from grounded.retrieval.generators.factory import build_generator
 
         return build_generator(self.settings, self.embedder)
 
@@ -40,10 +40,10 @@ class Components:
     def answers(self):
         """The answer service, shared by the CLI, the API and the evals."""
         from grounded.traces import TraceStore
-        from retrieval.answer import AnswerService
-        from retrieval.generators.extractive import ExtractiveGenerator
-        from retrieval.search import Searcher
-        from retrieval.verify import CitationVerifier
+        from grounded.retrieval.answer import AnswerService
+        from grounded.retrieval.generators.extractive import ExtractiveGenerator
+        from grounded.retrieval.search import Searcher
+        from grounded.retrieval.verify import CitationVerifier
 
         return AnswerService(
             searcher=Searcher(self.store, self.embedder, self.sparse, self.settings.retrieval),
@@ -57,7 +57,7 @@ class Components:
         )
 
     def ingestor(self):
-        from ingest.sync import Ingestor
+        from grounded.ingest.sync import Ingestor
 
         return Ingestor(self.store, self.embedder, self.sparse, self.settings.chunk)
 

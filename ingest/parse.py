@@ -82,7 +82,7 @@ def _raw_elements(doc: SourceDocument) -> list[RawElement]:
         return [RawElement(ElementKind.TEXT, doc.inline_text or "")]
     path = Path(doc.source)
     if doc.format is SourceFormat.PDF:
-        from ingest.pdf import pdf_elements
+        from grounded.ingest.pdf import pdf_elements
 
         return pdf_elements(path)
     if doc.format in (SourceFormat.TXT, SourceFormat.MD):

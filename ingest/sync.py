@@ -24,9 +24,9 @@ from grounded.embedder import Embedder
 from grounded.settings import ChunkSettings
 from grounded.sparse import SparseEncoder
 from grounded.store import VectorStore, doc_versions
-from ingest.chunk import chunk_document
-from ingest.parse import ParseError, parse
-from ingest.sources import discover
+from grounded.ingest.chunk import chunk_document
+from grounded.ingest.parse import ParseError, parse
+from grounded.ingest.sources import discover
 
 EMBED_BATCH_CHUNKS = 128
 UPLOADS_PREFIX = "uploads/"

@@ -16,7 +16,7 @@ from pydantic import BaseModel, Field
 from grounded.contracts import Answer, AnswerStatus, Evidence, TraceRecord, Usage, Versions
 from grounded.traces import TraceStore
 from grounded.store import SearchFilter
-from retrieval.events import (
+from grounded.retrieval.events import (
     CitationEvent,
     EvidenceSummary,
     FinalEvent,
@@ -24,13 +24,13 @@ from retrieval.events import (
     StreamEvent,
     TokenEvent,
 )
-from retrieval.gate import GateDecision, GateResult, decide
-from retrieval.generators.base import ChatTurn, EvidenceBlock, Generation, GenerationRequest, Generator, GeneratorError
-from retrieval.policy import refusal_reason
-from retrieval.prompts import NO_ANSWER, PROMPT_VERSION
-from retrieval.search import Searcher
-from retrieval.text import overlap, sentence_spans, stems
-from retrieval.verify import CitationVerifier
+from grounded.retrieval.gate import GateDecision, GateResult, decide
+from grounded.retrieval.generators.base import ChatTurn, EvidenceBlock, Generation, GenerationRequest, Generator, GeneratorError
+from grounded.retrieval.policy import refusal_reason
+from grounded.retrieval.prompts import NO_ANSWER, PROMPT_VERSION
+from grounded.retrieval.search import Searcher
+from grounded.retrieval.text import overlap, sentence_spans, stems
+from grounded.retrieval.verify import CitationVerifier
 
 EXCERPT_CHARS = 450
 MAX_BLOCKS = 3

@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 
 from grounded.contracts import Evidence
 from grounded.settings import GateSettings
-from retrieval.text import content_words, missing_terms, overlap, required_terms, stems
+from grounded.retrieval.text import content_words, missing_terms, overlap, required_terms, stems
 
 VAGUE_MAX_CONTENT_WORDS = 3
 AMBIGUITY_MARGIN = 0.15

@@ -16,7 +16,7 @@ from pydantic import BaseModel
 
 from grounded.contracts import Citation, Evidence, RemovedSentence
 from grounded.embedder import Embedder
-from retrieval.text import overlap, quote_candidates, stems
+from grounded.retrieval.text import overlap, quote_candidates, stems
 
 MARKER = re.compile(r"\s*\[(\d+(?:\s*,\s*\d+)*)\]")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")

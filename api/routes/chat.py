@@ -7,13 +7,13 @@ from collections.abc import Iterator
 from fastapi import APIRouter
 from starlette.responses import StreamingResponse
 
-from api.deps import AnswersDep, MetricsDep, PrincipalDep, StoreDep, ask_request, granted_collection
-from api.errors import describe, log_failure
-from api.metrics import Metrics
-from api.schemas import ChatRequest
-from api.sse import frame, primed, sse_response
+from grounded.api.deps import AnswersDep, MetricsDep, PrincipalDep, StoreDep, ask_request, granted_collection
+from grounded.api.errors import describe, log_failure
+from grounded.api.metrics import Metrics
+from grounded.api.schemas import ChatRequest
+from grounded.api.sse import frame, primed, sse_response
 from grounded.contracts import Answer
-from retrieval.events import ErrorEvent, FinalEvent, StreamEvent
+from grounded.retrieval.events import ErrorEvent, FinalEvent, StreamEvent
 
 router = APIRouter(prefix="/v1", tags=["chat"])
 

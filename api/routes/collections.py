@@ -7,7 +7,7 @@ from pathlib import Path
 
 from fastapi import APIRouter, HTTPException, Response, status
 
-from api.deps import (
+from grounded.api.deps import (
     AdminDep,
     CollectionPath,
     ComponentsDep,
@@ -18,9 +18,9 @@ from api.deps import (
     StoreDep,
     check_granted,
 )
-from api.jobs import sync_work
-from api.schemas import CollectionCreate, CollectionOut, JobKind, JobOut, ReingestRequest
-from api.uploads import uploads_dir
+from grounded.api.jobs import sync_work
+from grounded.api.schemas import CollectionCreate, CollectionOut, JobKind, JobOut, ReingestRequest
+from grounded.api.uploads import uploads_dir
 
 router = APIRouter(prefix="/v1/collections", tags=["collections"])
 

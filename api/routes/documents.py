@@ -6,13 +6,13 @@ from fastapi import APIRouter, HTTPException, Request, Response, status
 from fastapi.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
-from api import uploads
-from api.deps import ComponentsDep, EditableCollection, JobsDep, ReadableCollection, SettingsDep, StoreDep
-from api.jobs import sync_work
-from api.schemas import JobKind, JobOut
+from grounded.api import uploads
+from grounded.api.deps import ComponentsDep, EditableCollection, JobsDep, ReadableCollection, SettingsDep, StoreDep
+from grounded.api.jobs import sync_work
+from grounded.api.schemas import JobKind, JobOut
 from grounded.contracts import DocumentInfo
 from grounded.store import doc_versions, list_documents
-from ingest.sync import UPLOADS_PREFIX
+from grounded.ingest.sync import UPLOADS_PREFIX
 
 router = APIRouter(prefix="/v1/collections/{name}/documents", tags=["documents"])
 

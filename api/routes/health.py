@@ -6,8 +6,8 @@ import httpx
 from fastapi import APIRouter, Response, status
 from fastapi.responses import JSONResponse
 
-from api.deps import ComponentsDep, MetricsDep, SettingsDep
-from api.schemas import Health, Readiness, ReadyState
+from grounded.api.deps import ComponentsDep, MetricsDep, SettingsDep
+from grounded.api.schemas import Health, Readiness, ReadyState
 from grounded.components import Components
 from grounded.settings import GeneratorBackend, Settings
 from grounded.store import StoreUnavailable

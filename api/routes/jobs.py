@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter, HTTPException, status
 
-from api.deps import JobsDep, PrincipalDep
-from api.schemas import JobOut
+from grounded.api.deps import JobsDep, PrincipalDep
+from grounded.api.schemas import JobOut
 
 router = APIRouter(prefix="/v1/jobs", tags=["jobs"])
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter, HTTPException, Response, status
 
-from api.auth import ADMIN_KEY_ID
-from api.deps import KeysDep, admin_only
-from api.schemas import KeyCreate, KeyCreated, KeyOut
+from grounded.api.auth import ADMIN_KEY_ID
+from grounded.api.deps import KeysDep, admin_only
+from grounded.api.schemas import KeyCreate, KeyCreated, KeyOut
 
 router = APIRouter(prefix="/v1/keys", tags=["keys"], dependencies=[admin_only])
 

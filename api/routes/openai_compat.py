@@ -16,10 +16,10 @@ from collections.abc import Iterator
 from fastapi import APIRouter, HTTPException, status
 from starlette.responses import StreamingResponse
 
-from api.deps import AnswersDep, MetricsDep, PrincipalDep, StoreDep, ask_request, granted_collection
-from api.errors import describe, log_failure
-from api.metrics import Metrics
-from api.schemas import (
+from grounded.api.deps import AnswersDep, MetricsDep, PrincipalDep, StoreDep, ask_request, granted_collection
+from grounded.api.errors import describe, log_failure
+from grounded.api.metrics import Metrics
+from grounded.api.schemas import (
     AssistantMessage,
     ChatCompletion,
     ChatCompletionChunk,
@@ -33,10 +33,10 @@ from api.schemas import (
     ModelCard,
     ModelList,
 )
-from api.sse import frame, primed, sse_response
+from grounded.api.sse import frame, primed, sse_response
 from grounded.contracts import Answer
-from retrieval.events import FinalEvent, StreamEvent
-from retrieval.generators.base import ChatTurn
+from grounded.retrieval.events import FinalEvent, StreamEvent
+from grounded.retrieval.generators.base import ChatTurn
 
 router = APIRouter(prefix="/v1", tags=["openai-compatible"])
 

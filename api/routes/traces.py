@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, HTTPException, status
 
-from api.deps import PrincipalDep, TracesDep
+from grounded.api.deps import PrincipalDep, TracesDep
 from grounded.contracts import TraceRecord
 
 router = APIRouter(prefix="/v1/traces", tags=["traces"])

@@ -3,10 +3,10 @@
 from collections.abc import Callable
 from pathlib import Path
 
-from evals.datasets import EvalDataset
-from evals.importers.beir import import_beir
-from evals.importers.llamaindex import import_llamaindex
-from evals.importers.squad2 import import_squad2
+from grounded.evals.datasets import EvalDataset
+from grounded.evals.importers.beir import import_beir
+from grounded.evals.importers.llamaindex import import_llamaindex
+from grounded.evals.importers.squad2 import import_squad2
 
 Importer = Callable[[Path, Path, int | None], EvalDataset]
 

@@ -3,7 +3,7 @@
 import csv
 from pathlib import Path
 
-from evals.datasets import (
+from grounded.evals.datasets import (
     CORPUS_JSONL,
     QUESTIONS_FILE,
     DatasetError,

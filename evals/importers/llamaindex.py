@@ -6,7 +6,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ValidationError
 
-from evals.datasets import (
+from grounded.evals.datasets import (
     CORPUS_DIR,
     QUESTIONS_FILE,
     DatasetError,

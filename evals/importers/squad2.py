@@ -5,7 +5,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ValidationError
 
-from evals.datasets import (
+from grounded.evals.datasets import (
     CORPUS_JSONL,
     QUESTIONS_FILE,
     CorpusDoc,

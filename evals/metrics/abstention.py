@@ -10,7 +10,7 @@ from collections.abc import Iterable
 
 from pydantic import BaseModel
 
-from evals.metrics.aggregate import MetricValue
+from grounded.evals.metrics.aggregate import MetricValue
 
 
 class AbstentionCounts(BaseModel):

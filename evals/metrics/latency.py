@@ -9,7 +9,7 @@ from collections.abc import Mapping, Sequence
 
 from pydantic import BaseModel
 
-from evals.metrics.aggregate import MetricValue
+from grounded.evals.metrics.aggregate import MetricValue
 
 
 def percentile(values: Sequence[float], p: float) -> float | None:

@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Literal
 from pydantic import BaseModel, Field
 
 import grounded  # noqa: F401  (sets RAGAS_DO_NOT_TRACK, HF_HUB_OFFLINE before ragas is imported lazily)
-from evals.metrics.aggregate import MetricValue, mean_metric
+from grounded.evals.metrics.aggregate import MetricValue, mean_metric
 
 if TYPE_CHECKING:
     from ragas.embeddings.base import BaseRagasEmbedding

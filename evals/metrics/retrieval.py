@@ -8,7 +8,7 @@ has no relevant ids; :func:`retrieval_metrics` reports those as ``n_skipped``.
 import math
 from collections.abc import Collection, Sequence
 
-from evals.metrics.aggregate import MetricValue, mean_metric
+from grounded.evals.metrics.aggregate import MetricValue, mean_metric
 
 
 def _distinct(ranked: Sequence[str]) -> list[str]:

@@ -6,7 +6,7 @@ from typing import Iterator, Protocol
 
 from pydantic import BaseModel, Field
 
-from retrieval.prompts import NO_ANSWER, PROMPT_VERSION, system_prompt
+from grounded.retrieval.prompts import NO_ANSWER, PROMPT_VERSION, system_prompt
 
 
 class EvidenceBlock(BaseModel):

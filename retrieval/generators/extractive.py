@@ -8,9 +8,9 @@ from typing import Iterator
 import numpy as np
 
 from grounded.embedder import Embedder
-from retrieval.generators.base import Generation, GenerationRequest
-from retrieval.prompts import NO_ANSWER
-from retrieval.text import overlap, quote_candidates, row_as_sentence, stems
+from grounded.retrieval.generators.base import Generation, GenerationRequest
+from grounded.retrieval.prompts import NO_ANSWER
+from grounded.retrieval.text import overlap, quote_candidates, row_as_sentence, stems
 
 MIN_SCORE = 0.35
 SECOND_SENTENCE_RATIO = 0.9

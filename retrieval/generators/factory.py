@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from grounded.embedder import Embedder
 from grounded.settings import GeneratorBackend, Settings
-from retrieval.generators.base import Generator
-from retrieval.generators.extractive import ExtractiveGenerator
+from grounded.retrieval.generators.base import Generator
+from grounded.retrieval.generators.extractive import ExtractiveGenerator
 
 
 def build_generator(settings: Settings, embedder: Embedder) -> Generator:
@@ -15,9 +15,9 @@ def build_generator(settings: Settings, embedder: Embedder) -> Generator:
     if g.backend is GeneratorBackend.OPENAI:
         if not g.base_url:
             raise ValueError("generator.backend=openai needs GROUNDED_GENERATOR__BASE_URL")
-        from retrieval.generators.openai_compat import OpenAICompatGenerator
+        from grounded.retrieval.generators.openai_compat import OpenAICompatGenerator
 
         return OpenAICompatGenerator(g.base_url, g.model, g.api_key.get_secret_value(), g.timeout_s, g.temperature)
-    from retrieval.generators.local import LocalGenerator
+    from grounded.retrieval.generators.local import LocalGenerator
 
     return LocalGenerator(g, settings.models_dir)

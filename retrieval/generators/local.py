@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import Iterator
 
 from grounded.settings import GeneratorSettings
-from retrieval.generators.base import Generation, GenerationRequest, GeneratorError
-from retrieval.generators.openai_compat import OpenAICompatGenerator
+from grounded.retrieval.generators.base import Generation, GenerationRequest, GeneratorError
+from grounded.retrieval.generators.openai_compat import OpenAICompatGenerator
 
 
 class LocalGenerator:
@@ -28,7 +28,7 @@ class LocalGenerator:
         with self._lock:
             if self._client is not None:
                 return self._client
-            from retrieval.generators.local_runtime import LocalLLMServer, ModelNotInstalledError, assemble_model
+            from grounded.retrieval.generators.local_runtime import LocalLLMServer, ModelNotInstalledError, assemble_model
 
             try:
                 path = assemble_model(self.model, self._models_dir)

@@ -10,7 +10,7 @@ from typing import Iterator
 
 import openai
 
-from retrieval.generators.base import Generation, GenerationRequest, GeneratorError, chat_messages
+from grounded.retrieval.generators.base import Generation, GenerationRequest, GeneratorError, chat_messages
 
 
 class OpenAICompatGenerator:

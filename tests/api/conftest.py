@@ -12,7 +12,7 @@ import pytest
 import uvicorn
 from api_e2e import ADMIN_KEY, Running
 
-from api.app import create_app
+from grounded.api.app import create_app
 from grounded.components import Components
 
 STARTUP_TIMEOUT_S = 180

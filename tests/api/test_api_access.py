@@ -8,8 +8,8 @@ import openai
 import pytest
 from api_e2e import ADMIN_KEY, DOCS, LEAVE_QUESTION, ingest_files, upload
 
-from retrieval.answer import AskRequest
-from retrieval.search import AccessDenied
+from grounded.retrieval.answer import AskRequest
+from grounded.retrieval.search import AccessDenied
 
 B_DOCS = {"board-minutes.md": "# Board minutes\n\nThe board approved a budget of 2 million euros for 2025.\n"}
 

@@ -21,7 +21,7 @@ from api_e2e import (
     wait_for_job,
 )
 
-import ingest.sync as ingest_sync
+import grounded.ingest.sync as ingest_sync
 
 COLLECTION = "handbook"
 

@@ -3,7 +3,7 @@ from pathlib import Path
 
 import pytest
 
-from evals.datasets import (
+from grounded.evals.datasets import (
     CorpusDoc,
     CorpusKind,
     DatasetError,

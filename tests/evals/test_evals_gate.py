@@ -3,7 +3,7 @@ from pathlib import Path
 
 import pytest
 
-from evals.gate import (
+from grounded.evals.gate import (
     Direction,
     Gate,
     Threshold,

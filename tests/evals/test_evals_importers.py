@@ -3,9 +3,9 @@ from pathlib import Path
 
 import pytest
 
-from evals.datasets import CorpusKind, DatasetError, load_dataset, read_corpus_jsonl
-from evals.importers import IMPORTERS, import_beir, import_llamaindex, import_squad2
-from evals.importers.beir import read_qrels
+from grounded.evals.datasets import CorpusKind, DatasetError, load_dataset, read_corpus_jsonl
+from grounded.evals.importers import IMPORTERS, import_beir, import_llamaindex, import_squad2
+from grounded.evals.importers.beir import read_qrels
 
 
 def test_registry_names() -> None:

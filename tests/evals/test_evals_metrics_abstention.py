@@ -1,6 +1,6 @@
 import pytest
 
-from evals.metrics.abstention import abstention_scores
+from grounded.evals.metrics.abstention import abstention_scores
 
 # (answerable_gold, abstained)
 TRUE_ABSTAIN, FALSE_ABSTAIN, MISSED, ANSWERED = (False, True), (True, True), (False, False), (True, False)

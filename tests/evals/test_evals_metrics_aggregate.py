@@ -2,7 +2,7 @@ import math
 
 import pytest
 
-from evals.metrics.aggregate import MetricValue, flatten, mean_metric
+from grounded.evals.metrics.aggregate import MetricValue, flatten, mean_metric
 
 
 def test_nan_and_none_are_counted_not_averaged() -> None:

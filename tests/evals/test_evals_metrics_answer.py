@@ -1,6 +1,6 @@
 import pytest
 
-from evals.metrics.answer import exact_match, normalize_answer, token_f1
+from grounded.evals.metrics.answer import exact_match, normalize_answer, token_f1
 
 
 def test_normalize() -> None:

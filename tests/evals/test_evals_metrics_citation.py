@@ -1,6 +1,6 @@
 import pytest
 
-from evals.metrics.citation import CitedSentence, citation_scores
+from grounded.evals.metrics.citation import CitedSentence, citation_scores
 
 
 def substring_support(sentence: str, quote: str) -> bool:

@@ -1,6 +1,6 @@
 import pytest
 
-from evals.metrics.latency import QuestionUsage, latency_metrics, percentile, usage_summary
+from grounded.evals.metrics.latency import QuestionUsage, latency_metrics, percentile, usage_summary
 
 
 def test_nearest_rank_percentile() -> None:

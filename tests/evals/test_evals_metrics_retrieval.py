@@ -2,7 +2,7 @@ import math
 
 import pytest
 
-from evals.metrics.retrieval import ndcg_at_k, recall_at_k, reciprocal_rank, retrieval_metrics
+from grounded.evals.metrics.retrieval import ndcg_at_k, recall_at_k, reciprocal_rank, retrieval_metrics
 
 RANKED = ["a", "b", "c", "d"]
 RELEVANT = {"b", "d"}

@@ -19,8 +19,8 @@ from ragas.metrics.collections.faithfulness.util import (
     StatementGeneratorOutput,
 )
 
-from evals.metrics import ragas_suite
-from evals.metrics.ragas_suite import (
+from grounded.evals.metrics import ragas_suite
+from grounded.evals.metrics.ragas_suite import (
     LLM_METRICS,
     JudgeConfig,
     JudgeUnavailableError,
@@ -182,7 +182,7 @@ def test_metric_subset_with_judge(scripted_judge):
 @pytest.mark.judge
 @pytest.mark.timeout(3600)
 def test_local_judge_faithfulness_and_relevancy(tmp_path):
-    from retrieval.generators.local_runtime import LocalLLMServer, ModelNotInstalledError, assemble_model
+    from grounded.retrieval.generators.local_runtime import LocalLLMServer, ModelNotInstalledError, assemble_model
 
     home = os.environ.get("GROUNDED_HOME")
     try:

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 from grounded.contracts import ElementKind, SourceFormat
-from ingest.chunk import chunk_document
-from ingest.parse import parse
-from ingest.sources import discover
+from grounded.ingest.chunk import chunk_document
+from grounded.ingest.parse import parse
+from grounded.ingest.sources import discover
 
 DEMO = Path(__file__).resolve().parents[2] / "data" / "demo"
 

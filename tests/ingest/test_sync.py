@@ -10,7 +10,7 @@ import pytest
 
 from grounded.contracts import CollectionInfo
 from grounded.store import doc_versions, list_documents
-from ingest.sync import EmbedderMismatch
+from grounded.ingest.sync import EmbedderMismatch
 
 
 @pytest.fixture
@@ -102,7 +102,7 @@ def test_demo_corpus_ingests_every_format(components, demo_collection):
 
 
 def test_uploads_namespace_is_never_pruned_by_a_folder_sync(components, tmp_path):
-    from ingest.sync import UPLOADS_PREFIX
+    from grounded.ingest.sync import UPLOADS_PREFIX
 
     ing, col = components.ingestor(), name()
     folder, uploads = small_corpus(tmp_path / "src"), tmp_path / "up"

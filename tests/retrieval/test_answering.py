@@ -11,9 +11,9 @@ import pytest
 
 from grounded.contracts import AnswerStatus
 from grounded.store import SearchFilter
-from retrieval.answer import AnswerService, AskRequest
-from retrieval.generators.openai_compat import OpenAICompatGenerator
-from retrieval.search import AccessDenied
+from grounded.retrieval.answer import AnswerService, AskRequest
+from grounded.retrieval.generators.openai_compat import OpenAICompatGenerator
+from grounded.retrieval.search import AccessDenied
 
 
 def ask(components, question, **kw):

@@ -10,8 +10,8 @@ import pytest
 
 from grounded.contracts import AnswerStatus
 from grounded.settings import GeneratorSettings
-from retrieval.answer import AnswerService, AskRequest
-from retrieval.generators.local import LocalGenerator
+from grounded.retrieval.answer import AnswerService, AskRequest
+from grounded.retrieval.generators.local import LocalGenerator
 
 pytestmark = pytest.mark.slow
 

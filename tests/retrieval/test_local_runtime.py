@@ -21,9 +21,9 @@ from pathlib import Path
 
 import pytest
 
-from retrieval.generators import local_runtime as lr
-from retrieval.prompts import system_prompt  # noqa: E402
-from retrieval.generators.local_runtime import (
+from grounded.retrieval.generators import local_runtime as lr
+from grounded.retrieval.prompts import system_prompt  # noqa: E402
+from grounded.retrieval.generators.local_runtime import (
     DEFAULT_MODEL,
     MODELS,
     LocalLLMServer,

@@ -90,7 +90,7 @@ def test_versions_and_document_deletion(store, loaded):
 
 def test_server_adapter_ingests_through_the_pipeline(components, corpus_copy):
     """The whole ingest pipeline on the server adapter: no code change, just another store."""
-    from ingest.sync import Ingestor
+    from grounded.ingest.sync import Ingestor
 
     server = ServerStore(QdrantClient(":memory:"))
     ing = Ingestor(server, components.embedder, components.sparse, components.settings.chunk)
