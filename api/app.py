@@ -8,6 +8,7 @@ import logging
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi_offline import FastAPIOffline
 
 from grounded.api.audit import AuditLog, AuditMiddleware
 from grounded.api.auth import KeyStore
@@ -15,7 +16,7 @@ from grounded.api.errors import install_error_handlers
 from grounded.api.idempotency import IdempotencyMiddleware, IdempotencyStore
 from grounded.api.jobs import JobRunner
 from grounded.api.metrics import Metrics, MetricsMiddleware
-from grounded.api.routes import chat, collections, documents, health, jobs, keys, openai_compat, traces
+from grounded.api.routes import chat, collections, documents, health, jobs, keys, openai_compat, traces, ui
 from grounded.components import Components
 from grounded.settings import GeneratorBackend, Settings
 from grounded.traces import TraceStore
@@ -56,7 +57,7 @@ def create_app(settings: Settings, components: Components | None = None) -> Fast
             if components is None:
                 app.state.components.close()
 
-    app = FastAPI(
+    app = FastAPIOffline(  # Swagger UI and ReDoc from the fastapi-offline package's files, not a CDN
         title="Grounded",
         summary="Answers only from your documents, cites the exact passages, says when they do not hold the answer.",
         version="0.1.0",
@@ -69,6 +70,7 @@ def create_app(settings: Settings, components: Components | None = None) -> Fast
     install_error_handlers(app)
     for router in ROUTERS:
         app.include_router(router)
+    ui.install(app)
     app.add_middleware(IdempotencyMiddleware, store=IdempotencyStore(settings.home / "idempotency"), keys=key_store)
     app.add_middleware(AuditMiddleware, log=AuditLog(settings.home / "audit.log"), keys=key_store)
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
