@@ -1,4 +1,4 @@
-"""The browser pages: the chat page at `/` and its static files under `/static`.
+"""The browser pages: the chat page at `/`, trace review at `/review`, their static files under `/static`.
 The pages are plain HTML/CSS/JS modules shipped inside the package (no build step, nothing from a CDN); they call
 the same /v1 API with the key the user types in, kept in the browser's session storage."""
 
@@ -18,6 +18,11 @@ router = APIRouter(include_in_schema=False)
 @router.get("/")
 def chat_page() -> FileResponse:
     return FileResponse(STATIC_DIR / "index.html")
+
+
+@router.get("/review")
+def review_page() -> FileResponse:
+    return FileResponse(STATIC_DIR / "review.html")
 
 
 def install(app: FastAPI) -> None:
