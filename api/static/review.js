@@ -118,7 +118,7 @@ function traceDetail(trace) {
       [[...steps(timings).map((n) => formatMs(timings[n])), formatMs(timings.total)]])),
     section("Tokens and cost", table(["prompt tokens", "completion tokens", "cost"],
       [[a.usage.prompt_tokens, a.usage.completion_tokens, a.usage.cost.toFixed(4)]])),
-    section("Versions", table(Object.keys(a.versions), [Object.values(a.versions).map(String)])),
+    section("Versions", table(["part", "version"], Object.entries(a.versions).map(([k, v]) => [k, String(v)]))),
   ];
   if (a.fallback) parts.push(section("Fallback", el("p", { class: "note note-warn" }, a.fallback)));
   if (trace.gate && trace.gate.decision) {
