@@ -38,16 +38,22 @@ class Components:
         return build_generator(self.settings, self.embedder)
 
     @cached_property
+    def searcher(self):
+        """Hybrid retrieval over the store (the answer service's, and the llama-index retriever's)."""
+        from grounded.retrieval.search import Searcher
+
+        return Searcher(self.store, self.embedder, self.sparse, self.settings.retrieval)
+
+    @cached_property
     def answers(self):
         """The answer service, shared by the CLI, the API and the evals."""
         from grounded.traces import TraceStore
         from grounded.retrieval.answer import AnswerService
         from grounded.retrieval.generators.extractive import ExtractiveGenerator
-        from grounded.retrieval.search import Searcher
         from grounded.retrieval.verify import CitationVerifier
 
         return AnswerService(
-            searcher=Searcher(self.store, self.embedder, self.sparse, self.settings.retrieval),
+            searcher=self.searcher,
             generator=self.generator,
             fallback=ExtractiveGenerator(self.embedder),
             verifier=CitationVerifier(self.embedder),

@@ -14,7 +14,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
                 "grounded.sparse", "grounded.store", "grounded.traces", "grounded.text", "grounded.telemetry")),
     ("stages", ("grounded.ingest", "grounded.retrieval")),
     ("composition root", ("grounded.app",)),
-    ("services", ("grounded.api", "grounded.evals")),
+    ("services", ("grounded.api", "grounded.evals", "grounded.integrations")),
     ("entry points", ("grounded.cli", "grounded.__main__")),
 ]
 
