@@ -15,7 +15,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 
 from opentelemetry import trace
-from opentelemetry.trace import Span
+from opentelemetry.trace import Span, Status, StatusCode
 from pydantic import BaseModel
 
 TRACER_NAME = "grounded"
@@ -25,6 +25,7 @@ AttributeValue = str | bool | int | float
 
 _lock = threading.Lock()
 _tracer: trace.Tracer | None = None
+_provider = None  # Grounded's own TracerProvider, when it exports itself
 
 
 def _tracer_from_env() -> trace.Tracer:
@@ -40,9 +41,11 @@ def _own_provider(processor):
     from opentelemetry.sdk.resources import Resource
     from opentelemetry.sdk.trace import TracerProvider
 
-    provider = TracerProvider(resource=Resource.create({"service.name": os.environ.get("OTEL_SERVICE_NAME", "grounded")}))
-    provider.add_span_processor(processor)
-    return provider
+    global _provider
+    service = os.environ.get("OTEL_SERVICE_NAME", "grounded")
+    _provider = TracerProvider(resource=Resource.create({"service.name": service}))
+    _provider.add_span_processor(processor)
+    return _provider
 
 
 def tracer() -> trace.Tracer:
@@ -62,11 +65,19 @@ def use_exporter(exporter) -> None:
         _tracer = _own_provider(SimpleSpanProcessor(exporter)).get_tracer(TRACER_NAME)
 
 
+def flush(timeout_ms: int = 5000) -> None:
+    """Export the spans still buffered (at shutdown, or before reading what an exporter received)."""
+    if _provider is not None:
+        _provider.force_flush(timeout_ms)
+
+
 def reset() -> None:
-    """Forget the configured tracer: the next span reads the environment again."""
-    global _tracer
+    """Flush and forget the configured tracer: the next span reads the environment again."""
+    global _tracer, _provider
     with _lock:
-        _tracer = None
+        if _provider is not None:
+            _provider.shutdown()
+        _tracer = _provider = None
 
 
 def version_attributes(versions: BaseModel | Mapping[str, str]) -> dict[str, str]:
@@ -76,7 +87,22 @@ def version_attributes(versions: BaseModel | Mapping[str, str]) -> dict[str, str
 
 
 @contextmanager
-def span(name: str, attributes: Mapping[str, AttributeValue] | None = None) -> Iterator[Span]:
-    """A span named `name` around the block (an exception is recorded on it and marks it as an error)."""
-    with tracer().start_as_current_span(name, attributes=dict(attributes or {})) as current:
+def span(
+    name: str, attributes: Mapping[str, AttributeValue] | None = None, parent: Span | None = None
+) -> Iterator[Span]:
+    """A span around the block, a child of `parent` (else of the current span). It is not made the current span:
+    the answer pipeline is a generator that a server resumes in other threads and contexts, where attaching and
+    detaching a context would fail. An exception is recorded on the span and marks it as an error; a consumer
+    closing the stream early (GeneratorExit) does not."""
+    context = trace.set_span_in_context(parent) if parent is not None else None
+    current = tracer().start_span(name, context=context, attributes=dict(attributes or {}))
+    try:
         yield current
+    except GeneratorExit:
+        raise
+    except BaseException as exc:
+        current.record_exception(exc)
+        current.set_status(Status(StatusCode.ERROR, type(exc).__name__))
+        raise
+    finally:
+        current.end()

@@ -82,13 +82,16 @@ async function ask(question) {
     await streamEvents("/v1/chat", { collection, question, history: history(collection), stream: true },
       (type, data) => {
         if (type === "retrieval") {
-          for (const e of data.evidence) evidence.set(e.chunk_id, e);
+          for (const e of data.evidence) {
+            const chunk = e.chunk || e; // full Evidence (chunk nested) or a flat summary
+            evidence.set(chunk.chunk_id, chunk);
+          }
           view.meta.textContent = `${data.evidence.length} passages found, writing…`;
-        } else if (type === "token") {
-          view.text.classList.add("streaming");
-          view.text.append(data.text);
+        } else if (type === "token" || type === "sentence") {
+          appendStreamed(view.text, data.text, type === "sentence");
         } else if (type === "retract") {
-          retract(view.text, data);
+          view.text.textContent = ""; // what was streamed is withdrawn; the final answer follows
+          view.meta.textContent = data.reason ? `revising: ${data.reason}` : "revising…";
         } else if (type === "final") {
           turn.answer = data.answer;
           renderAnswer(view, turn, evidence);
@@ -107,10 +110,11 @@ async function ask(question) {
   }
 }
 
-/** A `retract` event withdraws streamed text that failed verification; the final event is authoritative. */
-function retract(node, data) {
-  const text = typeof data.text === "string" ? data.text : null;
-  node.textContent = text && node.textContent.includes(text) ? node.textContent.replace(text, "") : "";
+/** Streamed text: raw tokens as they come, or whole verified sentences (joined by a space). */
+function appendStreamed(node, text, isSentence) {
+  node.classList.add("streaming");
+  const sep = isSentence && node.textContent && !/\s$/.test(node.textContent) ? " " : "";
+  node.append(sep + text);
 }
 
 function setBusy(busy) {

@@ -16,6 +16,7 @@ any llama-index query engine, chat engine or agent. `GroundedQueryEngine` answer
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass
 
 from llama_index.core.base.base_query_engine import BaseQueryEngine
 from llama_index.core.base.base_retriever import BaseRetriever
@@ -32,33 +33,32 @@ from grounded.retrieval.search import Searcher
 ANSWER_KEY = "answer"
 
 
+@dataclass(frozen=True)
+class Scope:
+    """What both adapters read: one collection, optional filters and depth, and the caller's grant
+    (None = unrestricted; a collection outside it raises `grounded.retrieval.search.AccessDenied`)."""
+
+    collection: str
+    filters: SearchFilter | None = None
+    top_k: int | None = None
+    allowed_collections: frozenset[str] | None = None
+
+
 class GroundedRetriever(BaseRetriever):
     """Grounded's hybrid retrieval over one collection, as llama-index nodes scored by the fused (RRF) score."""
 
-    def __init__(
-        self,
-        searcher: Searcher,
-        collection: str,
-        *,
-        filters: SearchFilter | None = None,
-        top_k: int | None = None,
-        allowed_collections: frozenset[str] | None = None,
-        callback_manager: CallbackManager | None = None,
-    ) -> None:
-        """`allowed_collections` is the caller's grant (None = unrestricted); a collection outside it raises
-        `grounded.retrieval.search.AccessDenied`."""
+    def __init__(self, searcher: Searcher, scope: Scope, callback_manager: CallbackManager | None = None) -> None:
         super().__init__(callback_manager=callback_manager)
-        self._searcher, self._collection = searcher, collection
-        self._filters, self._top_k, self._allowed = filters, top_k, allowed_collections
+        self._searcher, self._scope = searcher, scope
 
     @classmethod
     def from_components(cls, components: Components, collection: str, **options) -> GroundedRetriever:
-        return cls(components.searcher, collection, **options)
+        """`options`: `filters`, `top_k`, `allowed_collections` (see `Scope`)."""
+        return cls(components.searcher, Scope(collection, **options))
 
     def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
-        evidence = self._searcher.search(
-            self._collection, query_bundle.query_str, self._filters, self._top_k, self._allowed
-        )
+        s = self._scope
+        evidence = self._searcher.search(s.collection, query_bundle.query_str, s.filters, s.top_k, s.allowed_collections)
         return [evidence_node(e) for e in evidence]
 
     async def _aretrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
@@ -68,30 +68,20 @@ class GroundedRetriever(BaseRetriever):
 class GroundedQueryEngine(BaseQueryEngine):
     """Grounded's answer to each query, as a llama-index `Response` carrying the answer contract."""
 
-    def __init__(
-        self,
-        answers: AnswerService,
-        collection: str,
-        *,
-        filters: SearchFilter | None = None,
-        top_k: int | None = None,
-        allowed_collections: frozenset[str] | None = None,
-        callback_manager: CallbackManager | None = None,
-    ) -> None:
+    def __init__(self, answers: AnswerService, scope: Scope, callback_manager: CallbackManager | None = None) -> None:
         super().__init__(callback_manager=callback_manager)
-        self._answers, self._collection = answers, collection
-        self._filters, self._top_k, self._allowed = filters, top_k, allowed_collections
+        self._answers, self._scope = answers, scope
 
     @classmethod
     def from_components(cls, components: Components, collection: str, **options) -> GroundedQueryEngine:
-        return cls(components.answers, collection, **options)
+        """`options`: `filters`, `top_k`, `allowed_collections` (see `Scope`)."""
+        return cls(components.answers, Scope(collection, **options))
 
     def _query(self, query_bundle: QueryBundle) -> Response:
+        s = self._scope
         answer = self._answers.ask(
-            AskRequest(
-                collection=self._collection, question=query_bundle.query_str, filters=self._filters,
-                top_k=self._top_k, allowed_collections=self._allowed,
-            )
+            AskRequest(collection=s.collection, question=query_bundle.query_str, filters=s.filters, top_k=s.top_k,
+                       allowed_collections=s.allowed_collections)
         )
         return answer_response(answer)
 
@@ -102,27 +92,24 @@ class GroundedQueryEngine(BaseQueryEngine):
         return {}
 
 
+def _node(node_id: str, text: str, doc_id: str, score: float, **metadata) -> NodeWithScore:
+    node = TextNode(
+        id_=node_id, text=text, metadata={"doc_id": doc_id, **metadata},
+        relationships={NodeRelationship.SOURCE: RelatedNodeInfo(node_id=doc_id)},
+    )
+    return NodeWithScore(node=node, score=score)
+
+
 def evidence_node(evidence: Evidence) -> NodeWithScore:
     c = evidence.chunk
-    node = TextNode(
-        id_=c.chunk_id,
-        text=c.text,
-        metadata={"doc_id": c.doc_id, "source": c.source, "title": c.title, "section": c.section, "page": c.page,
-                  "char_start": c.char_start, "char_end": c.char_end},
-        relationships={NodeRelationship.SOURCE: RelatedNodeInfo(node_id=c.doc_id)},
-    )
-    return NodeWithScore(node=node, score=evidence.score)
+    return _node(c.chunk_id, c.text, c.doc_id, evidence.score, source=c.source, title=c.title, section=c.section,
+                 page=c.page, char_start=c.char_start, char_end=c.char_end)
 
 
 def citation_node(citation: Citation) -> NodeWithScore:
-    node = TextNode(
-        id_=citation.chunk_id,
-        text=citation.quote,
-        metadata={"marker": citation.marker, "doc_id": citation.doc_id, "source": citation.source,
-                  "title": citation.title, "section": citation.section, "page": citation.page},
-        relationships={NodeRelationship.SOURCE: RelatedNodeInfo(node_id=citation.doc_id)},
-    )
-    return NodeWithScore(node=node, score=citation.score)
+    c = citation
+    return _node(c.chunk_id, c.quote, c.doc_id, c.score, marker=c.marker, source=c.source, title=c.title,
+                 section=c.section, page=c.page)
 
 
 def answer_response(answer: Answer) -> Response:
