@@ -36,5 +36,9 @@ def test_review_lists_answers_and_filters_by_status(page, site):
     assert detail.locator("table").nth(3).locator("tbody tr").count() >= 1  # the evidence rows
     page.screenshot("10-trace-review")
 
-    p.get_by_test_id("filter-fallback").check()
-    p.wait_for_function("document.getElementById('summary').textContent.includes('No answers match')")
+    p.get_by_test_id("filter-fallback").check()  # only answers that fell back: each row shows why
+    p.wait_for_function("""() => {
+        const rows = [...document.querySelectorAll('[data-testid=trace]')];
+        return rows.length ? rows.every(r => r.querySelector('.flag'))
+                           : document.getElementById('summary').textContent.includes('No answers match');
+    }""")
