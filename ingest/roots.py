@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from grounded.contracts import CollectionInfo, SourceKind, SourceRoot
+from grounded.ingest.sources import real_path
 
 
 def root_id(kind: SourceKind, where: str) -> str:
@@ -25,7 +26,7 @@ def namespace_root(prefix: str, path: Path) -> SourceRoot:
 
 
 def new_root(path: Path) -> SourceRoot:
-    resolved = path.resolve()
+    resolved = real_path(path)
     if resolved.is_dir():
         kind = SourceKind.FOLDER
     elif resolved.suffix == ".jsonl":
@@ -54,7 +55,7 @@ class Target:
 
 def resolve(path: Path, info: CollectionInfo | None) -> Target:
     """The target for syncing `path` into a collection described by `info` (None: it does not exist yet)."""
-    resolved = path.resolve()
+    resolved = real_path(path)
     roots = known_roots(info)
     for root in roots:
         if Path(root.path) == resolved:

@@ -46,6 +46,8 @@ def discover(path: Path, base: Path | None = None) -> Discovery:
         raise FileNotFoundError(f"no such file or folder: {path}")
     if base is None:
         base = path if path.is_dir() else path.parent
+    base = base.resolve()  # compare real folders (a corpus reached through a symlinked folder is still inside)
+    path = real_path(path)
     if path.is_dir():
         return _files(base, _walk(path, base))
     if path.suffix == ".jsonl" and _inside(path, base):
@@ -53,8 +55,13 @@ def discover(path: Path, base: Path | None = None) -> Discovery:
     return _files(base, [path])
 
 
+def real_path(path: Path) -> Path:
+    """The path with its folders' symlinks resolved; a file's own symlink is kept (so it can be judged)."""
+    return path.resolve() if path.is_dir() else path.parent.resolve() / path.name
+
+
 def _inside(path: Path, base: Path) -> bool:
-    return path.resolve().is_relative_to(base.resolve())
+    return path.resolve().is_relative_to(base)
 
 
 def _walk(folder: Path, base: Path) -> list[Path]:
