@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from typer.core import TyperGroup
 
-from grounded.cli.common import err, open_components, settings_or_exit
+from grounded.cli.common import err, open_components, require_extra, settings_or_exit
 
 
 class _RunByDefault(TyperGroup):
@@ -72,6 +72,7 @@ def run_cmd(
     profile: Annotated[Optional[Path], typer.Option("--profile")] = None,
 ) -> None:
     """Ask every question as the API would, score it, write report.json/report.md/plots, apply the gate."""
+    require_extra("eval", "ragas", "matplotlib")
     from grounded.evals.datasets import DatasetError, load_dataset
     from grounded.evals.gate import check_gate, load_gate
     from grounded.evals.plots import write_plots
