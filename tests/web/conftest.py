@@ -89,7 +89,7 @@ def shots(tmp_path_factory) -> Path:
 def _open(browser, shots: Path, **context_options) -> Iterator[Page]:
     context = browser.new_context(**context_options)
     page = context.new_page()
-    page.set_default_timeout(60_000)
+    page.set_default_timeout(120_000)  # generous: the machine running the suite may be busy
     recorded = Page(page, shots)
     page.on("console", lambda m: recorded.errors.append(m.text) if m.type == "error" else None)
     page.on("pageerror", lambda e: recorded.errors.append(str(e)))
