@@ -20,9 +20,10 @@ import uvicorn
 sync_api = pytest.importorskip("playwright.sync_api", reason="pip install -e '.[dev]' installs playwright")
 
 from grounded.api.app import create_app  # noqa: E402
+from web_keys import ADMIN_KEY  # noqa: E402
 
 CHROMIUM = Path("/usr/bin/chromium")
-ADMIN_KEY = "browser-test-admin-key-0123456789"
+
 STARTUP_TIMEOUT_S = 120
 
 

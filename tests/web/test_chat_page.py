@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import ADMIN_KEY
+from web_keys import ADMIN_KEY
 
 GOLDEN = Path(__file__).resolve().parents[2] / "data" / "golden" / "questions.jsonl"
 

@@ -4,7 +4,7 @@ retrieved evidence; the status and fallen-back filters narrow the list."""
 from __future__ import annotations
 
 import httpx
-from conftest import ADMIN_KEY
+from web_keys import ADMIN_KEY
 
 
 def test_review_lists_answers_and_filters_by_status(page, site):
