@@ -9,6 +9,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from grounded.contracts import Answer, Citation, CollectionInfo, IngestReport
+from grounded.evals.promotion import ReindexReport
 from grounded.store import SearchFilter
 from grounded.retrieval.generators.base import ChatTurn
 
@@ -28,6 +29,7 @@ class Role(StrEnum):
 class JobKind(StrEnum):
     UPLOAD = "upload"
     REINGEST = "reingest"
+    REINDEX = "reindex"
 
 
 class JobStatus(StrEnum):
@@ -187,7 +189,8 @@ class JobOut(BaseModel):
     collection: str
     status: JobStatus
     progress: JobProgress = Field(default_factory=JobProgress)
-    report: IngestReport | None = Field(default=None, description="the `grounded ingest --json` summary")
+    report: IngestReport | ReindexReport | None = Field(
+        default=None, description="the `grounded ingest --json` (or, for reindex, `grounded reindex --json`) summary")
     error: str | None = None
     created_at: datetime
     started_at: datetime | None = None

@@ -153,6 +153,15 @@ def _register_eval() -> None:
 
 _register_eval()
 
+
+def _register_rollout() -> None:
+    from grounded.cli_rollout import register
+
+    register(app)
+
+
+_register_rollout()
+
 collections_app = typer.Typer(help="List or delete collections.")
 app.add_typer(collections_app, name="collections")
 

@@ -7,9 +7,10 @@ import threading
 from functools import cached_property
 
 from grounded.embedder import Embedder
+from grounded.embedders import EmbedderPool
 from grounded.settings import Settings
 from grounded.sparse import SparseEncoder
-from grounded.store import VectorStore, open_store
+from grounded.store import VersionedStore, open_store
 
 
 class Components:
@@ -18,13 +19,17 @@ class Components:
         self._lock = threading.Lock()
 
     @cached_property
-    def store(self) -> VectorStore:
+    def store(self) -> VersionedStore:
         return open_store(self.settings)
 
     @cached_property
     def embedder(self) -> Embedder:
         with self._lock:
             return Embedder(self.settings.embed)
+
+    @cached_property
+    def embedders(self) -> EmbedderPool:
+        return EmbedderPool(self.settings.embed, self.embedder)
 
     @cached_property
     def sparse(self) -> SparseEncoder:
@@ -37,6 +42,16 @@ class Components:
         return build_generator(self.settings, self.embedder)
 
     @cached_property
+    def caches(self):
+        """(answer cache, query-embedding cache), or (None, None) when caching is off."""
+        from grounded.retrieval.cache import AnswerCache, LruCache
+
+        c = self.settings.cache
+        if not c.enabled:
+            return None, None
+        return AnswerCache(c.answer_entries, c.answer_ttl_s), LruCache(c.embedding_entries)
+
+    @cached_property
     def answers(self):
         """The answer service, shared by the CLI, the API and the evals."""
         from grounded.traces import TraceStore
@@ -46,7 +61,8 @@ class Components:
         from grounded.retrieval.verify import CitationVerifier
 
         return AnswerService(
-            searcher=Searcher(self.store, self.embedder, self.sparse, self.settings.retrieval),
+            searcher=Searcher(self.store, self.embedder, self.sparse, self.settings.retrieval, self.embedders,
+                              embedding_cache=self.caches[1]),
             generator=self.generator,
             fallback=ExtractiveGenerator(self.embedder),
             verifier=CitationVerifier(self.embedder),
@@ -54,6 +70,7 @@ class Components:
             gate_settings=self.settings.gate,
             embedder_name=self.embedder.model_name,
             max_tokens=self.settings.generator.max_tokens,
+            cache=self.caches[0],
         )
 
     def ingestor(self):

@@ -74,6 +74,24 @@ class GeneratorSettings(BaseModel):
     local_ctx: int = Field(default=4096, ge=512)
 
 
+class RolloutSettings(BaseModel):
+    """Index versions (reindex, promote, rollback)."""
+
+    retention: int = Field(default=2, ge=1, description="non-live index versions kept; the rollback target stays")
+    quality_tolerance: float = Field(
+        default=0.05, ge=0, description="a gated metric may fall this share below the live version's"
+    )
+
+
+class CacheSettings(BaseModel):
+    """Query-embedding and answer caches (answers are keyed by index version, so a swap never serves stale)."""
+
+    enabled: bool = True
+    answer_entries: int = Field(default=2048, ge=1)
+    answer_ttl_s: float = Field(default=900.0, gt=0, description="bounds staleness from writes by other processes")
+    embedding_entries: int = Field(default=8192, ge=1)
+
+
 class ApiSettings(BaseModel):
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
@@ -95,6 +113,8 @@ class Settings(BaseSettings):
     gate: GateSettings = GateSettings()
     generator: GeneratorSettings = GeneratorSettings()
     api: ApiSettings = ApiSettings()
+    rollout: RolloutSettings = RolloutSettings()
+    cache: CacheSettings = CacheSettings()
 
     @classmethod
     def settings_customise_sources(

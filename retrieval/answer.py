@@ -28,7 +28,8 @@ from grounded.retrieval.gate import GateDecision, GateResult, decide
 from grounded.retrieval.generators.base import ChatTurn, EvidenceBlock, Generation, GenerationRequest, Generator, GeneratorError
 from grounded.retrieval.policy import refusal_reason
 from grounded.retrieval.prompts import NO_ANSWER, PROMPT_VERSION
-from grounded.retrieval.search import Searcher
+from grounded.retrieval.cache import AnswerCache, answer_key
+from grounded.retrieval.search import Searcher, check_access
 from grounded.retrieval.text import overlap, sentence_spans, stems
 from grounded.retrieval.verify import CitationVerifier
 
@@ -43,6 +44,7 @@ class AskRequest(BaseModel):
     filters: SearchFilter | None = None
     top_k: int | None = Field(default=None, ge=1, le=50)
     allowed_collections: frozenset[str] | None = Field(default=None, description="the caller's grant; None = all")
+    cache: bool = Field(default=True, description="may be answered from the answer cache (evals say no)")
 
 
 class _Timer:
@@ -89,11 +91,14 @@ class AnswerService:
         gate_settings,
         embedder_name: str,
         max_tokens: int = 256,
+        cache: AnswerCache | None = None,
+        profile: str = "default",
     ) -> None:
         self.searcher, self.generator, self.fallback = searcher, generator, fallback
         self.verifier, self.traces, self.gate_settings = verifier, traces, gate_settings
         self.embedder_name = embedder_name
         self.max_tokens = max_tokens
+        self.cache, self.profile = cache, profile
 
     def ask(self, request: AskRequest) -> Answer:
         final = None
@@ -115,9 +120,19 @@ class AnswerService:
             yield from self._finish(answer, trace)
             return
 
+        check_access(request.collection, request.allowed_collections)
+        trace["index_version"] = self.searcher.resolve(request.collection)
+        hit = self._cached(request, trace)
+        if hit is not None:
+            yield from self._finish(hit.model_copy(update={
+                "trace_id": trace_id, "cached": True,
+                "timings_ms": {"total": round((time.perf_counter() - started) * 1000, 2)}}), trace)
+            return
+
         with timer.step("retrieve"):
             evidence = self.searcher.search(
-                request.collection, request.question, request.filters, request.top_k, request.allowed_collections
+                request.collection, request.question, request.filters, request.top_k, request.allowed_collections,
+                index_version=trace["index_version"],
             )
         trace["retrieved"] = [
             dict(chunk_id=e.chunk.chunk_id, doc_id=e.chunk.doc_id, score=e.score, dense_score=e.dense_score,
@@ -231,8 +246,20 @@ class AnswerService:
             trace_id=trace_id,
         )
 
+    def _cached(self, request: AskRequest, trace: dict) -> Answer | None:
+        """The cached answer for this request, if caching applies; remembers the key for `_finish`."""
+        if self.cache is None or request.history or not request.cache:
+            return None
+        version = trace["index_version"]
+        trace["cache_key"] = answer_key(version, self.searcher.store_revision(version), request.question,
+                                        request.filters, request.top_k, self.profile)
+        return self.cache.get(trace["cache_key"])
+
     def _finish(self, answer: Answer, trace: dict) -> Iterator[StreamEvent]:
         trace.setdefault("removed", [])
+        answer.versions.index_version = trace.get("index_version")
+        if trace.get("cache_key") is not None and not answer.cached:
+            self.cache.put(trace["cache_key"], answer)
         record = TraceRecord(answer=answer, **{k: v for k, v in trace.items() if k in TraceRecord.model_fields})
         self.traces.write(record)
         yield FinalEvent(answer=answer)
