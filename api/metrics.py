@@ -32,6 +32,10 @@ class Metrics:
             buckets=LATENCY_BUCKETS, registry=r,
         )
         self.answers = Counter("grounded_answers", "Answers by status", ["status"], registry=r)
+        self.variants = Counter(
+            "grounded_answers_by_variant", "Answers by answer profile (canary routing) and status",
+            ["variant", "status"], registry=r,
+        )
         self.fallbacks = Counter(
             "grounded_generator_fallbacks", "Answers where the configured generator was not used", registry=r
         )
@@ -47,6 +51,7 @@ class Metrics:
 
     def observe_answer(self, answer: Answer) -> None:
         self.answers.labels(status=answer.status.value).inc()
+        self.variants.labels(variant=answer.versions.variant or "default", status=answer.status.value).inc()
         if answer.fallback:
             self.fallbacks.inc()
         self.tokens.labels(kind="prompt").inc(answer.usage.prompt_tokens)

@@ -54,6 +54,10 @@ class ChatRequest(BaseModel):
     filters: SearchFilter | None = None
     top_k: int | None = Field(default=None, ge=1, le=50)
     stream: bool = Field(default=False, description="Server-Sent Events: retrieval, token, citation, final, error")
+    conversation_id: str | None = Field(
+        default=None, max_length=200, description="stable id for canary routing: one conversation, one variant")
+    user_id: str | None = Field(default=None, max_length=200, description="used for routing if no conversation_id")
+    budget_ms: float | None = Field(default=None, gt=0, le=600_000, description="latency budget for this request")
 
 
 # ---------------------------------------------------------------- OpenAI-compatible chat

@@ -70,8 +70,15 @@ def run_cmd(
     retrieval_only: Annotated[bool, typer.Option("--retrieval-only", help="rank documents only (top 100)")] = False,
     judge: Annotated[Judge, typer.Option(help="LLM judge for RAGAS LLM metrics")] = Judge.NONE,
     profile: Annotated[Optional[Path], typer.Option("--profile")] = None,
+    profiles: Annotated[Optional[str], typer.Option(
+        "--profiles", help="A,B: run two answer profiles side by side (reports in OUT/A, OUT/B, OUT/comparison.md)")
+    ] = None,
 ) -> None:
     """Ask every question as the API would, score it, write report.json/report.md/plots, apply the gate."""
+    if profiles is not None:
+        _run_profiles(dataset_path, collection, [p.strip() for p in profiles.split(",") if p.strip()], out, limit,
+                      profile)
+        return
     from grounded.evals.datasets import DatasetError, load_dataset
     from grounded.evals.gate import check_gate, load_gate
     from grounded.evals.report import EvalReport, rows, write_report
@@ -151,6 +158,39 @@ def regressions(current: dict[str, float | None], baseline: dict[str, float | No
     split = lambda d, keep: {k: v for k, v in d.items() if (k in timing) == keep}  # noqa: E731
     return compare_to_baseline(split(current, False), split(baseline, False), tolerance=QUALITY_TOLERANCE) + \
         compare_to_baseline(split(current, True), split(baseline, True), tolerance=LATENCY_TOLERANCE)
+
+
+def _run_profiles(dataset_path: Path, collection: str, names: list[str], out: Path, limit: int | None,
+                  profile: Path | None) -> None:
+    from grounded.cli import _settings
+    from grounded.components import Components
+    from grounded.evals.compare import comparison_rows, profile_reports
+    from grounded.evals.datasets import DatasetError, load_dataset
+    from grounded.retrieval.variants import UnknownProfile
+    from rich.table import Table
+
+    if len(names) != 2:
+        err.print("[red]--profiles takes two profile names: A,B ('default' is the configured settings)[/red]")
+        raise typer.Exit(2)
+    components = Components(_settings(profile))
+    try:
+        if components.store.get_collection(collection) is None:
+            err.print(f"[red]collection not found: {collection}[/red]")
+            raise typer.Exit(2)
+        reports = profile_reports(components, load_dataset(dataset_path), dataset_path, collection, names, out, limit)
+    except (DatasetError, FileNotFoundError, UnknownProfile) as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from exc
+    finally:
+        components.close()
+    table = Table(title=f"{dataset_path}: {' vs '.join(names)}")
+    for col in ("metric", *names, "Δ"):
+        table.add_column(col)
+    fmt = lambda v: "—" if v is None else f"{v:.3f}"  # noqa: E731
+    for name, values, delta in comparison_rows(reports):
+        table.add_row(name, *(fmt(v) for v in values), fmt(delta))
+    Console(file=sys.stdout).print(table)
+    err.print(f"reports: {out / 'comparison.md'}")
 
 
 def _print_summary(report) -> None:

@@ -17,6 +17,8 @@ class Components:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self._lock = threading.Lock()
+        self._services_lock = threading.Lock()
+        self._services: dict = {}
 
     @cached_property
     def store(self) -> VersionedStore:
@@ -53,17 +55,45 @@ class Components:
 
     @cached_property
     def answers(self):
-        """The answer service, shared by the CLI, the API and the evals."""
+        """The default profile's answer service, shared by the CLI, the API and the evals."""
+        return self.answers_for("default")
+
+    def answers_for(self, profile: str):
+        """The answer service of a named profile (retrieval/variants.py); built once, on first use."""
+        with self._services_lock:
+            if profile not in self._services:
+                self._services[profile] = self._build_answers(profile)
+            return self._services[profile]
+
+    @cached_property
+    def router(self):
+        from grounded.retrieval.variants import VariantRouter
+
+        return VariantRouter(self.settings.variants, self.settings.home)
+
+    def _build_answers(self, profile: str):
         from grounded.traces import TraceStore
         from grounded.retrieval.answer import AnswerService
         from grounded.retrieval.generators.extractive import ExtractiveGenerator
+        from grounded.retrieval.generators.factory import build_generator
+        from grounded.retrieval.prompts import PROMPT_VERSION
         from grounded.retrieval.search import Searcher
+        from grounded.retrieval.variants import UnknownProfile, profile_settings
         from grounded.retrieval.verify import CitationVerifier
 
+        if profile == "default":
+            spec, generator, retrieval = None, self.generator, self.settings.retrieval
+        elif profile in self.settings.variants.profiles:
+            spec = self.settings.variants.profiles[profile]
+            generator_settings, retrieval = profile_settings(self.settings, spec)
+            generator = build_generator(self.settings.model_copy(update={"generator": generator_settings}),
+                                        self.embedder)
+        else:
+            raise UnknownProfile(profile)
         return AnswerService(
-            searcher=Searcher(self.store, self.embedder, self.sparse, self.settings.retrieval, self.embedders,
+            searcher=Searcher(self.store, self.embedder, self.sparse, retrieval, self.embedders,
                               embedding_cache=self.caches[1]),
-            generator=self.generator,
+            generator=generator,
             fallback=ExtractiveGenerator(self.embedder),
             verifier=CitationVerifier(self.embedder),
             traces=TraceStore(self.settings.traces_dir),
@@ -71,6 +101,9 @@ class Components:
             embedder_name=self.embedder.model_name,
             max_tokens=self.settings.generator.max_tokens,
             cache=self.caches[0],
+            profile=profile,
+            prompt_version=(spec.prompt if spec and spec.prompt else PROMPT_VERSION),
+            budget=self.settings.budget,
         )
 
     def ingestor(self):
@@ -79,8 +112,9 @@ class Components:
         return Ingestor(self.store, self.embedder, self.sparse, self.settings.chunk)
 
     def close(self) -> None:
-        generator = self.__dict__.get("generator")
-        if generator is not None and hasattr(generator, "close"):
-            generator.close()
+        generators = [self.__dict__.get("generator")] + [a.generator for a in self._services.values()]
+        for generator in {id(g): g for g in generators if g is not None}.values():
+            if hasattr(generator, "close"):
+                generator.close()
         if "store" in self.__dict__:
             self.store.close()

@@ -181,12 +181,23 @@ class Versions(BaseModel):
     embedder: str
     index: str
     index_version: str | None = Field(default=None, description="the concrete index version that answered")
+    variant: str | None = Field(default=None, description="the answer profile that answered (canary routing)")
 
 
 class Usage(BaseModel):
     prompt_tokens: int = 0
     completion_tokens: int = 0
     cost: float = 0.0
+
+
+class BudgetStep(StrEnum):
+    RETRIEVE = "retrieve"
+    GENERATE = "generate"
+
+
+class BudgetReport(BaseModel):
+    limit_ms: float
+    exhausted: BudgetStep | None = Field(default=None, description="the step that ran out of time, if any")
 
 
 class Answer(BaseModel):
@@ -204,6 +215,7 @@ class Answer(BaseModel):
     timings_ms: dict[str, float] = Field(default_factory=dict)
     fallback: str | None = Field(default=None, description="why the configured generator was not used")
     cached: bool = Field(default=False, description="served from the answer cache (same index version)")
+    budget: BudgetReport | None = Field(default=None, description="the latency budget, when one applied")
     trace_id: str
 
 

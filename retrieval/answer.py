@@ -13,7 +13,7 @@ from typing import Iterator
 
 from pydantic import BaseModel, Field
 
-from grounded.contracts import Answer, AnswerStatus, Evidence, TraceRecord, Usage, Versions
+from grounded.contracts import Answer, BudgetReport, BudgetStep, AnswerStatus, Evidence, TraceRecord, Usage, Versions
 from grounded.traces import TraceStore
 from grounded.store import SearchFilter
 from grounded.retrieval.events import (
@@ -28,7 +28,9 @@ from grounded.retrieval.gate import GateDecision, GateResult, decide
 from grounded.retrieval.generators.base import ChatTurn, EvidenceBlock, Generation, GenerationRequest, Generator, GeneratorError
 from grounded.retrieval.policy import refusal_reason
 from grounded.retrieval.prompts import NO_ANSWER, PROMPT_VERSION
+from grounded.retrieval.budget import Budget, BudgetExhausted
 from grounded.retrieval.cache import AnswerCache, answer_key
+from grounded.settings import BudgetSettings
 from grounded.retrieval.search import Searcher, check_access
 from grounded.retrieval.text import overlap, sentence_spans, stems
 from grounded.retrieval.verify import CitationVerifier
@@ -45,6 +47,7 @@ class AskRequest(BaseModel):
     top_k: int | None = Field(default=None, ge=1, le=50)
     allowed_collections: frozenset[str] | None = Field(default=None, description="the caller's grant; None = all")
     cache: bool = Field(default=True, description="may be answered from the answer cache (evals say no)")
+    budget_ms: float | None = Field(default=None, gt=0, le=600_000, description="latency budget; None = the setting")
 
 
 class _Timer:
@@ -93,12 +96,15 @@ class AnswerService:
         max_tokens: int = 256,
         cache: AnswerCache | None = None,
         profile: str = "default",
+        prompt_version: str = PROMPT_VERSION,
+        budget: BudgetSettings | None = None,
     ) -> None:
         self.searcher, self.generator, self.fallback = searcher, generator, fallback
         self.verifier, self.traces, self.gate_settings = verifier, traces, gate_settings
         self.embedder_name = embedder_name
         self.max_tokens = max_tokens
-        self.cache, self.profile = cache, profile
+        self.cache, self.profile, self.prompt_version = cache, profile, prompt_version
+        self.budget = budget or BudgetSettings()
 
     def ask(self, request: AskRequest) -> Answer:
         final = None
@@ -113,6 +119,8 @@ class AnswerService:
         timer = _Timer()
         started = time.perf_counter()
         trace = dict(trace_id=trace_id, collection=request.collection, question=request.question)
+        limit_ms = request.budget_ms or self.budget.total_ms
+        budget = trace["budget"] = Budget(limit_ms, self.budget, started) if limit_ms else None
 
         refusal = refusal_reason(request.question)
         if refusal:
@@ -140,6 +148,8 @@ class AnswerService:
             for e in evidence
         ]
         yield RetrievalEvent(evidence=[_summary(e) for e in evidence])
+        if budget is not None and budget.passed(BudgetStep.RETRIEVE):
+            trace["exhausted"] = BudgetStep.RETRIEVE
 
         with timer.step("gate"):
             gate = decide(request.question, evidence, self.gate_settings)
@@ -164,6 +174,7 @@ class AnswerService:
             question=request.question,
             history=request.history,
             max_tokens=self.max_tokens,
+            prompt_version=self.prompt_version,
             evidence=[
                 EvidenceBlock(marker=i, title=e.chunk.title, section=e.chunk.section,
                               text=excerpt(request.question, e.chunk.text))
@@ -173,8 +184,12 @@ class AnswerService:
         generator, fallback_reason = self.generator, None
         with timer.step("generate"):
             try:
-                generation = yield from self._generate(generator, gen_request, tokens)
+                if trace.get("exhausted"):
+                    raise BudgetExhausted(trace["exhausted"], budget.limit_ms)
+                generation = yield from self._generate(generator, gen_request, tokens, budget)
             except GeneratorError as exc:
+                if isinstance(exc, BudgetExhausted):
+                    trace["exhausted"] = exc.step
                 generator, fallback_reason = self.fallback, str(exc)[:300]
                 generation = self.fallback.generate(gen_request)
         trace["raw_output"] = generation.text
@@ -209,11 +224,11 @@ class AnswerService:
                 yield CitationEvent(citation=c)
         yield from self._finish(answer, trace)
 
-    def _generate(self, generator: Generator, request: GenerationRequest, tokens: bool):
+    def _generate(self, generator: Generator, request: GenerationRequest, tokens: bool, budget: Budget | None):
         if not tokens:
-            return generator.generate(request)
+            return budget.generate(generator, request) if budget else generator.generate(request)
         generation = None
-        for item in generator.stream(request):
+        for item in budget.stream(generator, request) if budget else generator.stream(request):
             if isinstance(item, Generation):
                 generation = item
             else:
@@ -237,7 +252,7 @@ class AnswerService:
             followup_question=followup,
             escalate=status in (AnswerStatus.NO_ANSWER, AnswerStatus.PARTIAL),
             versions=Versions(
-                prompt=PROMPT_VERSION, generator=generator.name, model=generator.model,
+                prompt=self.prompt_version, generator=generator.name, model=generator.model,
                 embedder=self.embedder_name, index="hybrid-rrf-v1",
             ),
             usage=usage or Usage(),
@@ -258,6 +273,9 @@ class AnswerService:
     def _finish(self, answer: Answer, trace: dict) -> Iterator[StreamEvent]:
         trace.setdefault("removed", [])
         answer.versions.index_version = trace.get("index_version")
+        answer.versions.variant = self.profile
+        if trace.get("budget") is not None:
+            answer.budget = BudgetReport(limit_ms=trace["budget"].limit_ms, exhausted=trace.get("exhausted"))
         if trace.get("cache_key") is not None and not answer.cached:
             self.cache.put(trace["cache_key"], answer)
         record = TraceRecord(answer=answer, **{k: v for k, v in trace.items() if k in TraceRecord.model_fields})

@@ -8,38 +8,22 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from pydantic import BaseModel, Field
+from grounded.settings import AnswerProfile, GeneratorSettings, RetrievalSettings, Settings, VariantSettings
 
-from grounded.settings import GeneratorSettings, RetrievalSettings, Settings
+
+class UnknownProfile(KeyError):
+    def __str__(self) -> str:
+        return f"unknown answer profile: {self.args[0]}"
 
 DEFAULT_PROFILE = "default"
 KILL_SWITCH_FILE = "variants-off"
 
 
-class AnswerProfile(BaseModel):
-    """Overrides over the running settings; unset parts stay as configured."""
-
-    prompt: str | None = Field(default=None, description="prompt version, e.g. grounded_v1")
-    generator: dict = Field(default_factory=dict, description="generator settings to override (backend, model, ...)")
-    retrieval: dict = Field(default_factory=dict, description="retrieval settings to override (top_k, weights, ...)")
-
-
-class CanaryRoute(BaseModel):
-    profile: str
-    share: float = Field(ge=0.0, le=1.0, description="share of conversations routed to the profile")
-
-
-class VariantSettings(BaseModel):
-    profiles: dict[str, AnswerProfile] = Field(default_factory=dict)
-    canary: dict[str, CanaryRoute] = Field(
-        default_factory=dict, description="by collection name, or 'key:<api key id>' for one key's traffic")
-    kill_switch: bool = False
-
-
 def profile_settings(settings: Settings, profile: AnswerProfile) -> tuple[GeneratorSettings, RetrievalSettings]:
+    """The profile's generator and retrieval settings, validated like the settings they override."""
     return (
-        settings.generator.model_copy(update=profile.generator),
-        settings.retrieval.model_copy(update=profile.retrieval),
+        GeneratorSettings.model_validate({**settings.generator.model_dump(), **profile.generator}),
+        RetrievalSettings.model_validate({**settings.retrieval.model_dump(), **profile.retrieval}),
     )
 
 

@@ -92,8 +92,12 @@ def corpus_copy(tmp_path) -> Path:
 
 
 SMALL_GOLDEN_IDS = ("g010", "g011", "g018", "g019", "g028", "g029", "g031", "g032", "g040", "g049", "g057")
-WORSE_BUILD = {"chunk": {"max_tokens": 32, "overlap_tokens": 0}, "embed": {"max_seq_length": 16}}
-"""Index settings that measurably hurt: 32-token chunks embedded through a 16-token window."""
+
+
+@pytest.fixture
+def worse_build() -> dict:
+    """Index settings that measurably hurt: 32-token chunks embedded through a 16-token window."""
+    return {"chunk": {"max_tokens": 32, "overlap_tokens": 0}, "embed": {"max_seq_length": 16}}
 
 
 @pytest.fixture

@@ -8,8 +8,6 @@ import threading
 import pytest
 from api_e2e import create_collection, wait_for_job
 
-from conftest import WORSE_BUILD
-
 QUESTION = "How long is the probation period for new employees?"
 
 
@@ -29,12 +27,12 @@ def live(server, corpus_copy):
         client.delete("/v1/collections/rollout")
 
 
-def test_reindex_job_gates_promotes_and_rolls_back_while_chat_answers(live, small_golden):
+def test_reindex_job_gates_promotes_and_rolls_back_while_chat_answers(live, small_golden, worse_build):
     client = live
     before = chat(client)
     assert before["status"] == "answered" and before["versions"]["index_version"] == "rollout@v1"
 
-    r = client.post("/v1/collections/rollout/reindex", json={**WORSE_BUILD, "eval_dataset": str(small_golden)})
+    r = client.post("/v1/collections/rollout/reindex", json={**worse_build, "eval_dataset": str(small_golden)})
     assert r.status_code == 202, r.text
     during, done = [], threading.Event()
 
@@ -113,3 +111,40 @@ def test_answer_cache_hits_are_flagged_counted_and_invalidated_by_a_swap(server)
         assert wait_for_job(client, job.json()["id"])["status"] == "succeeded"
         changed = ask(LEAVE_QUESTION)
         assert not changed["cached"] and "30 days" in changed["answer"], "an ingest into the live version invalidates"
+
+
+class SlowGenerator:
+    """Scripted fault: a generator that takes far longer than any budget in these tests."""
+
+    name, model = "slow", "slow-1"
+
+    def generate(self, request):
+        import time
+
+        time.sleep(8)
+        raise AssertionError("the budget should have given up before this returned")
+
+    def stream(self, request):
+        yield self.generate(request)
+
+
+def test_exhausted_budgets_fall_back_and_say_which_step(server, monkeypatch):
+    from api_e2e import DOCS, ingest_files
+
+    with server.client() as client:
+        ingest_files(client, "budget-kb", DOCS)
+        ask = lambda q, **kw: client.post("/v1/chat", json={"collection": "budget-kb", "question": q, **kw})  # noqa: E731
+
+        r = ask("What is the name of the VPN client?", budget_ms=1)
+        assert r.status_code == 200, r.text
+        a = r.json()
+        assert a["budget"] == {"limit_ms": 1, "exhausted": "retrieve"}
+        assert "budget of 1 ms exhausted during retrieve" in a["fallback"] and a["status"] == "answered"
+
+        monkeypatch.setattr(server.components.answers, "generator", SlowGenerator())
+        a = ask("Up to how much are meals reimbursed per day?", budget_ms=1500).json()
+        assert a["budget"] == {"limit_ms": 1500, "exhausted": "generate"}
+        assert "exhausted during generate" in a["fallback"] and a["versions"]["generator"] == "extractive"
+        assert a["status"] == "answered" and "45 euros" in a["answer"], "the extractive fallback still answers"
+
+        assert ask("What is the name of the VPN client?", budget_ms=0).status_code == 422

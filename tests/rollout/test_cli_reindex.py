@@ -11,8 +11,6 @@ from pathlib import Path
 
 import yaml
 
-from conftest import WORSE_BUILD
-
 QUESTION = "How much is the on-call allowance for the primary on-call engineer?"
 
 
@@ -34,14 +32,14 @@ def versions(home: Path) -> list[dict]:
     return json.loads(res.stdout)
 
 
-def test_gated_reindex_promote_and_rollback(tmp_path, corpus_copy, small_golden):
+def test_gated_reindex_promote_and_rollback(tmp_path, corpus_copy, small_golden, worse_build):
     home = tmp_path / "home"
     assert grounded("ingest", str(corpus_copy), "-c", "kb", home=home).returncode == 0
     before = ask(home)
     assert before["status"] == "answered" and before["versions"]["index_version"] == "kb@v1"
 
     worse = tmp_path / "worse.yaml"
-    worse.write_text(yaml.safe_dump(WORSE_BUILD))
+    worse.write_text(yaml.safe_dump(worse_build))
     res = grounded("reindex", "-c", "kb", "--profile", str(worse), "--eval", str(small_golden), "--json", home=home)
     assert res.returncode == 1, res.stderr
     report = json.loads(res.stdout)
