@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from grounded.components import Components
+from grounded.app import Components
 from grounded.evals.datasets import EvalDataset
 from grounded.evals.report import EvalReport, rows, write_report
 from grounded.evals.run import run_answers

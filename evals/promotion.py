@@ -10,7 +10,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field
 
-from grounded.components import Components
+from grounded.app import Components
 from grounded.contracts import IngestReport
 from grounded.evals.datasets import load_dataset
 from grounded.evals.gate import GateResult, Regression, check_gate, compare_to_baseline, load_gate

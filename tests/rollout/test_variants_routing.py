@@ -7,6 +7,8 @@ import pytest
 from grounded.retrieval.variants import DEFAULT_PROFILE, VariantRouter, bucket
 from grounded.settings import Settings
 
+pytestmark = pytest.mark.unit
+
 
 def router(tmp_path, **variants) -> VariantRouter:
     return VariantRouter(Settings(home=tmp_path, variants=variants).variants, tmp_path)

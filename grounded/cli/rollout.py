@@ -11,18 +11,16 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-err = Console(stderr=True)
-EXIT_OK, EXIT_NOT_PROMOTED, EXIT_USAGE = 0, 1, 2
+from grounded.cli.common import EXIT_OK, EXIT_USAGE, CollectionOpt, ProfileOpt, err, settings_or_exit
 
-CollectionOpt = Annotated[str, typer.Option("--collection", "-c", help="collection name")]
-ProfileOpt = Annotated[Optional[Path], typer.Option("--profile", help="YAML settings profile")]
+EXIT_NOT_PROMOTED = 1
+app = typer.Typer()
 
 
 def _components(profile: Path | None):
-    from grounded.cli import _settings
-    from grounded.components import Components
+    from grounded.app import Components
 
-    return Components(_settings(profile))
+    return Components(settings_or_exit(profile))
 
 
 def _fail(message: str) -> typer.Exit:
@@ -30,6 +28,7 @@ def _fail(message: str) -> typer.Exit:
     return typer.Exit(EXIT_USAGE)
 
 
+@app.command()
 def reindex(
     collection: CollectionOpt,
     profile: Annotated[Optional[Path], typer.Option(
@@ -75,6 +74,7 @@ def _fmt(v: float | None) -> str:
     return "—" if v is None else f"{v:.3f}"
 
 
+@app.command()
 def versions(
     collection: CollectionOpt,
     as_json: Annotated[bool, typer.Option("--json", help="print a JSON list")] = False,
@@ -108,6 +108,7 @@ def versions(
     Console().print(table)
 
 
+@app.command()
 def promote(
     collection: CollectionOpt,
     version: Annotated[str, typer.Argument(help="version to make live: v3, 3 or NAME@v3")],
@@ -117,6 +118,7 @@ def promote(
     _swap(profile, lambda store: store.promote(collection, version), collection)
 
 
+@app.command()
 def rollback(collection: CollectionOpt, profile: ProfileOpt = None) -> None:
     """Make the version the live one replaced live again."""
     _swap(profile, lambda store: store.rollback(collection), collection)
@@ -133,8 +135,3 @@ def _swap(profile: Path | None, action, collection: str) -> None:
     finally:
         components.close()
     err.print(f"{collection} -> {info.name} (live)")
-
-
-def register(app: typer.Typer) -> None:
-    for command in (reindex, versions, promote, rollback):
-        app.command()(command)
