@@ -6,11 +6,12 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from grounded.contracts import CollectionInfo, IngestReport, VersionStatus, utcnow
+from grounded.contracts import CollectionInfo, IngestReport, SourceKind, VersionStatus, utcnow
 from grounded.embedder import Embedder
 from grounded.settings import ChunkSettings
 from grounded.sparse import SparseEncoder
 from grounded.store import VersionedStore
+from grounded.ingest import roots
 from grounded.ingest.sync import UPLOADS_PREFIX, Ingestor, Progress
 
 
@@ -19,16 +20,16 @@ class NoSourceRoots(ValueError):
 
 
 def source_roots(info: CollectionInfo, home: Path) -> list[tuple[Path, str]]:
-    """(root, doc-id prefix) pairs a rebuild reads: the recorded source folder and the collection's uploads."""
-    roots = []
-    if info.source_path and Path(info.source_path).exists():
-        roots.append((Path(info.source_path), ""))
+    """(path, doc-id prefix) pairs a rebuild reads: every root the collection recorded (ingest/roots.py) that
+    still exists, and the collection's API uploads (a namespace of their own)."""
+    found = [(Path(r.path), "") for r in roots.known_roots(info)
+             if r.kind is not SourceKind.NAMESPACE and Path(r.path).exists()]
     uploads = home / "uploads" / info.name
     if uploads.is_dir() and any(uploads.iterdir()):
-        roots.append((uploads, UPLOADS_PREFIX))
-    if not roots:
+        found.append((uploads, UPLOADS_PREFIX))
+    if not found:
         raise NoSourceRoots(f"collection '{info.name}' records no source folder or uploads to rebuild from")
-    return roots
+    return found
 
 
 def build_version(
@@ -50,10 +51,11 @@ def build_version(
     ingestor = Ingestor(store, embedder, sparse, chunking)
     try:
         for root, prefix in roots:
-            report = ingestor.sync(info.name, root, progress=progress, remember_source=False, doc_prefix=prefix)
+            report = ingestor.sync(info.name, root, progress=progress, remember_source=not prefix, doc_prefix=prefix)
             for field in ("added", "updated", "unchanged", "removed", "chunks"):
                 setattr(total, field, getattr(total, field) + getattr(report, field))
             total.failed += report.failed
+            total.skipped += report.skipped
     except Exception as exc:
         store.record(info, status=VersionStatus.FAILED, error=f"{type(exc).__name__}: {exc}"[:500])
         raise

@@ -204,7 +204,7 @@ class VersionedStore:
         n = _number(versions[-1].index.version) + 1
         info = CollectionInfo(
             name=version_id(name, f"v{n}"), embed_model=embed_model, dimension=dimension,
-            source_path=live.source_path,
+            source_path=live.source_path, sources=live.sources,
             index=IndexVersion(alias=name, version=f"v{n}", build=build, status=VersionStatus.BUILDING),
         )
         self.base.create_collection(info)
