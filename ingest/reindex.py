@@ -42,7 +42,7 @@ def build_version(
         from grounded.store import CollectionNotFound
 
         raise CollectionNotFound(collection)
-    roots = source_roots(live, home)
+    sources = source_roots(live, home)
     info = store.create_version(collection, embedder.model_name, embedder.dimension, build)
     if live.index is not None and live.index.eval_dataset:
         info = store.record(info, eval_dataset=live.index.eval_dataset)
@@ -50,7 +50,7 @@ def build_version(
     total = IngestReport(collection=info.name)
     ingestor = Ingestor(store, embedder, sparse, chunking)
     try:
-        for root, prefix in roots:
+        for root, prefix in sources:
             report = ingestor.sync(info.name, root, progress=progress, remember_source=not prefix, doc_prefix=prefix)
             for field in ("added", "updated", "unchanged", "removed", "chunks"):
                 setattr(total, field, getattr(total, field) + getattr(report, field))
