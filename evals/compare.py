@@ -9,7 +9,7 @@ from grounded.app import Components
 from grounded.evals.datasets import EvalDataset
 from grounded.evals.report import EvalReport, rows, write_report
 from grounded.evals.run import run_answers
-from grounded.evals.scoring import answer_scores, retrieval_scores
+from grounded.evals.scoring import answer_run_metrics
 
 
 def profile_reports(
@@ -20,7 +20,7 @@ def profile_reports(
     for profile in profiles:
         service = components.answers_for(profile)
         results = run_answers(dataset, service, collection, limit=limit)
-        metrics = {**retrieval_scores(results, ks=(1, 3, 5)), **answer_scores(results)}
+        metrics = answer_run_metrics(results, components)
         report = EvalReport(
             dataset=str(dataset_path), collection=collection, metrics=metrics, questions=rows(results),
             config={"profile": profile, "generator": f"{service.generator.name} ({service.generator.model})",

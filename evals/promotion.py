@@ -15,7 +15,7 @@ from grounded.contracts import IngestReport
 from grounded.evals.datasets import load_dataset
 from grounded.evals.gate import GateResult, Regression, check_gate, compare_to_baseline, load_gate
 from grounded.evals.run import run_answers
-from grounded.evals.scoring import answer_scores, retrieval_scores
+from grounded.evals.scoring import answer_run_metrics
 from grounded.ingest.reindex import build_version
 from grounded.ingest.sync import Progress
 from grounded.settings import Settings
@@ -60,7 +60,7 @@ def evaluate(components: Components, dataset_path: Path, index_id: str) -> EvalS
     dataset = load_dataset(dataset_path)
     started = time.perf_counter()
     results = run_answers(dataset, components.answers, index_id)
-    metrics = {**retrieval_scores(results, ks=(1, 3, 5)), **answer_scores(results)}
+    metrics = answer_run_metrics(results, components)
     return EvalSummary(
         dataset=str(dataset_path), questions=len(results), seconds=round(time.perf_counter() - started, 2),
         metrics={name: m.value for name, m in metrics.items()},
