@@ -7,9 +7,8 @@ from pathlib import Path
 
 from grounded.app import Components
 from grounded.evals.datasets import EvalDataset
-from grounded.evals.report import EvalReport, rows, write_report
-from grounded.evals.run import run_answers
-from grounded.evals.scoring import answer_run_metrics
+from grounded.evals.report import EvalReport, write_report
+from grounded.evals.suite import run_suite
 
 
 def profile_reports(
@@ -19,14 +18,11 @@ def profile_reports(
     reports = {}
     for profile in profiles:
         service = components.answers_for(profile)
-        results = run_answers(dataset, service, collection, limit=limit)
-        metrics = answer_run_metrics(results, components)
-        report = EvalReport(
-            dataset=str(dataset_path), collection=collection, metrics=metrics, questions=rows(results),
-            config={"profile": profile, "generator": f"{service.generator.name} ({service.generator.model})",
-                    "prompt": service.prompt_version,
-                    "retrieval": f"top_k={service.searcher.settings.top_k}, rrf_k={service.searcher.settings.rrf_k}"},
-        )
+        report, _ = run_suite(dataset, str(dataset_path), components, collection, limit=limit, answers=service)
+        report.config = {
+            "profile": profile, "generator": f"{service.generator.name} ({service.generator.model})",
+            "prompt": service.prompt_version,
+            "retrieval": f"top_k={service.searcher.settings.top_k}, rrf_k={service.searcher.settings.rrf_k}"}
         write_report(report, out / profile)
         reports[profile] = report
     (out / "comparison.md").write_text(comparison_markdown(reports), encoding="utf-8")

@@ -13,9 +13,8 @@ from pydantic import BaseModel, Field
 from grounded.app import Components
 from grounded.contracts import IngestReport
 from grounded.evals.datasets import load_dataset
-from grounded.evals.gate import GateResult, Regression, check_gate, compare_to_baseline, load_gate
-from grounded.evals.run import run_answers
-from grounded.evals.scoring import answer_run_metrics
+from grounded.evals.gate import GateCheck, Regression, check_gate, compare_to_baseline, load_gate
+from grounded.evals.suite import run_suite
 from grounded.ingest.reindex import build_version
 from grounded.ingest.sync import Progress
 from grounded.settings import Settings
@@ -37,7 +36,7 @@ class PromotionDecision(BaseModel):
     candidate: EvalSummary | None = None
     live: EvalSummary | None = None
     regressions: list[Regression] = Field(default_factory=list)
-    gate: GateResult | None = None
+    gate: GateCheck | None = None
 
 
 class ReindexReport(BaseModel):
@@ -56,14 +55,12 @@ class ReindexReport(BaseModel):
 
 
 def evaluate(components: Components, dataset_path: Path, index_id: str) -> EvalSummary:
-    """Every question through the answer service against one concrete index version (caches bypassed)."""
-    dataset = load_dataset(dataset_path)
+    """`grounded eval`'s run (same metrics, so its gate files apply) against one concrete index version."""
     started = time.perf_counter()
-    results = run_answers(dataset, components.answers, index_id)
-    metrics = answer_run_metrics(results, components)
+    report, _ = run_suite(load_dataset(dataset_path), str(dataset_path), components, index_id)
     return EvalSummary(
-        dataset=str(dataset_path), questions=len(results), seconds=round(time.perf_counter() - started, 2),
-        metrics={name: m.value for name, m in metrics.items()},
+        dataset=str(dataset_path), questions=len(report.questions), seconds=round(time.perf_counter() - started, 2),
+        metrics=report.values(),
     )
 
 

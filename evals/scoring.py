@@ -96,12 +96,3 @@ def citation_metrics(results: list[QuestionResult]) -> dict[str, MetricValue]:
         "citation_recall": MetricValue(name="citation_recall", value=scores.recall, n=scores.n_sentences),
         "citation_doc_precision": mean_metric("citation_doc_precision", doc_hits),
     }
-
-
-def answer_run_metrics(results: list[QuestionResult], components) -> dict[str, MetricValue]:
-    """What `grounded eval` reports for an answer run without a judge: retrieval, answer and non-LLM RAGAS
-    metrics (so a gate file written for `grounded eval` applies unchanged)."""
-    from grounded.evals.ragas_run import ragas_metrics
-
-    ragas, _ = ragas_metrics(results, components, "none")
-    return {**retrieval_scores(results, ks=(1, 3, 5)), **answer_scores(results), **ragas}

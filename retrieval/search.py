@@ -12,7 +12,7 @@ from grounded.embedders import EmbedderPool
 from grounded.retrieval.cache import LruCache
 from grounded.settings import RetrievalSettings
 from grounded.sparse import SparseEncoder
-from grounded.store import HybridQuery, SearchFilter, SearchMode, VectorStore
+from grounded.store import SearchFilter, SearchMode, StoreQuery, VectorStore
 
 
 class AccessDenied(PermissionError):
@@ -79,7 +79,7 @@ class Searcher:
         target = index_version or collection
         s = self.settings
         sparse = self.sparse.embed_query(question)
-        query = HybridQuery(
+        query = StoreQuery(
             dense=self._embed_query(target, question),
             sparse_indices=sparse.indices,
             sparse_values=sparse.values,

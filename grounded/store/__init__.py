@@ -3,9 +3,9 @@
 from grounded.settings import Settings
 from grounded.store.base import (
     CollectionNotFound,
-    HybridQuery,
     SearchFilter,
     SearchMode,
+    StoreQuery,
     StoreUnavailable,
     VectorStore,
     doc_versions,
@@ -32,17 +32,17 @@ def open_store(settings: Settings) -> VersionedStore:
         key = settings.qdrant_api_key.get_secret_value() if settings.qdrant_api_key else None
         base: VectorStore = ServerStore.connect(settings.qdrant_url, api_key=key)
     else:
-        from grounded.store.edge import EdgeStore
+        from grounded.store.embedded import EmbeddedStore
 
-        base = EdgeStore(settings.collections_dir)
+        base = EmbeddedStore(settings.collections_dir)
     return VersionedStore(base, default_build=build_record(settings), retention=settings.rollout.retention)
 
 
 __all__ = [
     "CollectionNotFound",
-    "HybridQuery",
     "SearchFilter",
     "SearchMode",
+    "StoreQuery",
     "StoreUnavailable",
     "VectorStore",
     "VersionError",

@@ -19,7 +19,7 @@ from pydantic import BaseModel, Field
 
 from grounded.contracts import Chunk, CollectionInfo, Evidence, IndexVersion, VersionStatus, utcnow
 from grounded.sparse import SparseVec
-from grounded.store.base import CollectionNotFound, HybridQuery, VectorStore
+from grounded.store.base import CollectionNotFound, StoreQuery, VectorStore
 
 SEPARATOR = "@"  # not allowed in collection names (api NAME_PATTERN), so a version never shadows a collection
 _VERSION = re.compile(r"^v(\d+)$")
@@ -140,7 +140,7 @@ class VersionedStore:
     def flush(self, name: str) -> None:
         self.base.flush(self.resolve(name))
 
-    def search(self, name: str, query: HybridQuery) -> list[Evidence]:
+    def search(self, name: str, query: StoreQuery) -> list[Evidence]:
         return self.base.search(self.resolve(name), query)
 
     def aliases(self) -> dict[str, str]:

@@ -10,13 +10,13 @@ from qdrant_client import QdrantClient
 
 from grounded.contracts import Chunk, CollectionInfo, SourceFormat, VersionStatus
 from grounded.store import CollectionNotFound, VersionError, VersionedStore
-from grounded.store.edge import EdgeStore
+from grounded.store.embedded import EmbeddedStore
 from grounded.store.server import ServerStore
 
 
 @pytest.fixture(params=["embedded", "server"])
 def store(request, tmp_path):
-    base = EdgeStore(tmp_path / "collections") if request.param == "embedded" else ServerStore(QdrantClient(":memory:"))
+    base = EmbeddedStore(tmp_path / "collections") if request.param == "embedded" else ServerStore(QdrantClient(":memory:"))
     s = VersionedStore(base, default_build={"chunk": {"max_tokens": 220}}, retention=1)
     yield s
     s.close()
@@ -100,8 +100,8 @@ def test_collections_made_before_versioning_still_serve(store, components):
 
 def test_embedded_alias_swap_is_visible_to_another_process_handle(tmp_path, components):
     """Two store objects on one folder (as a CLI next to a server): a promote by one is seen by the other."""
-    a = VersionedStore(EdgeStore(tmp_path / "c"))
-    b = VersionedStore(EdgeStore(tmp_path / "c"))
+    a = VersionedStore(EmbeddedStore(tmp_path / "c"))
+    b = VersionedStore(EmbeddedStore(tmp_path / "c"))
     a.create_collection(CollectionInfo(name="kb", embed_model="m", dimension=components.embedder.dimension))
     v2 = a.create_version("kb", "m", components.embedder.dimension, {})
     a.record(v2, status=VersionStatus.STAGED)
