@@ -114,13 +114,13 @@ def run_cmd(
 
             ragas, per_sample = ragas_metrics(results, components, judge.value)
             metrics.update(ragas)
+        described = None if retrieval_only else components.generator.describe()
     finally:
         components.close()
 
-    g = settings.generator
     report = EvalReport(
         dataset=str(dataset_path), collection=collection, metrics=metrics, questions=rows(results),
-        config={"generator": "none (retrieval only)" if retrieval_only else f"{g.backend.value} ({g.local_model if g.backend.value == 'local' else g.model})",
+        config={"generator": f"{described.name} ({described.model})" if described else "none (retrieval only)",
                 "retrieval": f"hybrid RRF k={settings.retrieval.rrf_k}, top_k={settings.retrieval.top_k}",
                 "judge": judge.value},
     )

@@ -61,6 +61,20 @@ class GateSettings(BaseModel):
     )
 
 
+class PromptForm(StrEnum):
+    """How the model is asked to answer: cited sentences, or one short span as JSON (constrained by a schema)."""
+
+    TEXT = "text"
+    JSON = "json"
+
+
+class SpeculativeMode(StrEnum):
+    """Speculative decoding for the embedded model: none, or n-gram lookup in the prompt (no draft model)."""
+
+    NONE = "none"
+    NGRAM = "ngram"
+
+
 class GeneratorSettings(BaseModel):
     backend: GeneratorBackend = GeneratorBackend.LOCAL
     base_url: str | None = Field(default=None, description="OpenAI-compatible server, e.g. http://127.0.0.1:8080/v1")
@@ -70,8 +84,17 @@ class GeneratorSettings(BaseModel):
     max_tokens: int = Field(default=256, ge=1)
     temperature: float = Field(default=0.0, ge=0)
     local_model: str = Field(default="qwen2.5-coder-1.5b", description="embedded model (local backend)")
-    local_threads: int = Field(default=2, ge=1)
+    prompt_form: PromptForm = PromptForm.TEXT
+    local_threads: int = Field(default=2, ge=1, description="threads generating tokens")
+    local_threads_batch: int | None = Field(default=None, ge=1, description="threads reading the prompt; None = local_threads")
+    local_speculative: SpeculativeMode = SpeculativeMode.NONE
     local_ctx: int = Field(default=4096, ge=512)
+    price_per_1k_prompt_tokens: float = Field(default=0.0, ge=0, description="cost of 1,000 prompt tokens")
+    price_per_1k_completion_tokens: float = Field(default=0.0, ge=0, description="cost of 1,000 completion tokens")
+    fallback_min_confidence: float = Field(
+        default=0.5, ge=0, le=1,
+        description="when the LLM is unavailable or timed out, the extractive fallback answers only above this score",
+    )
 
 
 class ApiSettings(BaseModel):
