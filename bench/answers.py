@@ -40,7 +40,8 @@ from grounded.retrieval.answer import AnswerService, AskRequest  # noqa: E402
 
 # name -> GeneratorSettings overrides (backend local unless it says otherwise)
 CONFIGS: dict[str, dict] = {
-    "text-2t": {"prompt_form": "text", "local_threads": 2, "max_tokens": 256},
+    "before": {"prompt_form": "text", "local_threads": 2, "max_tokens": 256, "excerpt_chars": 450},
+    "text-2t": {"prompt_form": "text", "local_threads": 2, "max_tokens": 96},
     "text-1t": {"prompt_form": "text", "local_threads": 1, "local_threads_batch": 2, "max_tokens": 96},
     "json-2t": {"prompt_form": "json", "local_threads": 2, "max_tokens": 64},
     "json-1t": {"prompt_form": "json", "local_threads": 1, "local_threads_batch": 2, "max_tokens": 64},
@@ -110,7 +111,7 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--home", type=Path, default=Path("/tmp/grounded-bench-answers"))
     ap.add_argument("--evaldata", type=Path, default=DEFAULT_EVALDATA)
-    ap.add_argument("--configs", nargs="+", default=["text-2t", "json-1t", "extractive"], choices=list(CONFIGS))
+    ap.add_argument("--configs", nargs="+", default=["before", "text-1t", "json-1t", "extractive"], choices=list(CONFIGS))
     ap.add_argument("--golden", type=int, default=20, help="golden questions (0 = skip)")
     ap.add_argument("--squad", type=int, default=100, help="balanced held-out SQuAD sample size (0 = skip)")
     ap.add_argument("--seed", type=int, default=8)

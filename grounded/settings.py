@@ -81,10 +81,14 @@ class GeneratorSettings(BaseModel):
     model: str = "default"
     api_key: SecretStr = SecretStr("not-needed")
     timeout_s: float = Field(default=60.0, gt=0)
-    max_tokens: int = Field(default=256, ge=1)
+    max_tokens: int = Field(default=96, ge=1, description="one to three short sentences, or one JSON answer")
     temperature: float = Field(default=0.0, ge=0)
     local_model: str = Field(default="qwen2.5-coder-1.5b", description="embedded model (local backend)")
     prompt_form: PromptForm = PromptForm.TEXT
+    max_sources: int = Field(default=3, ge=1, le=10, description="retrieved chunks shown to the model")
+    excerpt_chars: int = Field(
+        default=300, ge=80, description="per shown chunk: the window of sentences best matching the question"
+    )
     local_threads: int = Field(default=2, ge=1, description="threads generating tokens")
     local_threads_batch: int | None = Field(default=None, ge=1, description="threads reading the prompt; None = local_threads")
     local_speculative: SpeculativeMode = SpeculativeMode.NONE

@@ -106,7 +106,8 @@ class AnswerService:
         return iter(())
 
     def _generate(self, run: AnswerRun, live: bool) -> Iterator[StreamEvent]:
-        run.sources = show_sources(run.request.question, run.evidence)
+        g = self.generator_settings
+        run.sources = show_sources(run.request.question, run.evidence, g.max_sources, g.excerpt_chars)
         request = self._generation_request(run)
         started, verify_ms = time.perf_counter(), run.timings_ms.get("verify", 0.0)
         try:
