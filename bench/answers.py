@@ -2,7 +2,8 @@
 a balanced sample of the HELD-OUT half of SQuAD 2.0 (the last 5 of its 10 articles; bench/gate_tuning.py tunes on
 the first 5). Prints, per configuration x dataset: decision accuracy, share of answerable questions answered,
 token F1 of the answered ones, end-to-end p50/p95, per-step p50/p95, prompt/completion tokens per answer, and the
-load average at the start and end of the run (the machine is shared: compare rows of one run, not across runs).
+1-minute load average at each question. Every question goes to every configuration in turn (all models stay
+loaded), so load swings hit the configurations alike: compare rows of one run, not across runs.
 
     python bench/answers.py --configs text-2t json-1t --golden 20 --squad 40
 
@@ -37,6 +38,17 @@ from bench.gate_tuning import build_corpus  # noqa: E402
 from grounded.contracts import AnswerStatus  # noqa: E402
 from grounded.evals.metrics.answer import token_f1  # noqa: E402
 from grounded.retrieval.answer import AnswerService, AskRequest  # noqa: E402
+from grounded.retrieval.generators.factory import build_generator  # noqa: E402
+from grounded.settings import GeneratorSettings  # noqa: E402
+
+# import what the product loads lazily now, so a long run is not broken by edits to the working tree meanwhile
+import grounded.app  # noqa: E402,F401
+import grounded.ingest.sync  # noqa: E402,F401
+import grounded.retrieval.generators.extractive  # noqa: E402,F401
+import grounded.retrieval.generators.factory  # noqa: E402,F401
+import grounded.retrieval.generators.local  # noqa: E402,F401
+import grounded.retrieval.generators.local_runtime  # noqa: E402,F401
+import grounded.store.edge  # noqa: E402,F401
 
 # name -> GeneratorSettings overrides (backend local unless it says otherwise)
 CONFIGS: dict[str, dict] = {
@@ -53,10 +65,12 @@ ANSWERED = (AnswerStatus.ANSWERED, AnswerStatus.PARTIAL)
 STEPS = ("retrieve", "gate", "generate", "verify", "total")
 
 
-def golden_questions(n: int | None) -> list[dict]:
+def golden_questions(n: int, seed: int) -> list[dict]:
     qs = [q for q in read_jsonl(ROOT / "data" / "golden" / "questions.jsonl") if q.get("expected_status") != "refused"]
+    qs = [qs[i] for i in sorted(random.Random(seed).sample(range(len(qs)), min(n, len(qs))))]
     return [{"question": q["question"], "answerable": q["expected_status"] == "answered",
-             "expected": q["expected_status"], "references": q.get("reference_answers", [])} for q in qs[:n]]
+             "expected": q["expected_status"], "references": q.get("reference_answers", [])}
+            for q in qs]
 
 
 def squad_questions(root: Path, per_class: int, seed: int) -> list[dict]:
@@ -71,15 +85,28 @@ def squad_questions(root: Path, per_class: int, seed: int) -> list[dict]:
             for q in sorted(ans + una, key=lambda q: q["_id"])]
 
 
-def run_set(service: AnswerService, collection: str, questions: list[dict], log) -> dict:
-    load_start = load_average()[0]
-    rows = []
+def service_for(comps, g: GeneratorSettings) -> AnswerService:
+    base = comps.answers
+    settings = comps.settings.model_copy(update={"generator": g})
+    return AnswerService(base.searcher, build_generator(settings, comps.embedder), base.fallback, base.verifier,
+                         base.traces, comps.settings.gate, base.embedder_name, g)
+
+
+def ask_all(services: dict[str, AnswerService], collection: str, questions: list[dict], log) -> dict[str, list]:
+    """Every question to every configuration in turn, so load swings hit all configurations alike."""
+    rows: dict[str, list] = {name: [] for name in services}
     for i, q in enumerate(questions, 1):
-        t = time.perf_counter()
-        a = service.ask(AskRequest(collection=collection, question=q["question"]))
-        rows.append({"q": q, "a": a, "s": time.perf_counter() - t})
-        log(f"  {i}/{len(questions)} {a.status.value:<19} {rows[-1]['s']:6.1f}s fb={bool(a.fallback)} "
-            f"{(a.answer or '')[:60]!r}")
+        for name, service in services.items():
+            load = load_average()[0]
+            t = time.perf_counter()
+            a = service.ask(AskRequest(collection=collection, question=q["question"]))
+            rows[name].append({"q": q, "a": a, "s": time.perf_counter() - t, "load": load})
+            log(f"  {i}/{len(questions)} {name:<12} {a.status.value:<19} {rows[name][-1]['s']:6.1f}s "
+                f"load {load:5.1f} fb={bool(a.fallback)} {(a.answer or '')[:50]!r}")
+    return rows
+
+
+def summarise(rows: list[dict]) -> dict:
     answered = [r for r in rows if r["a"].status in ANSWERED]
     decision_ok = [
         (r["a"].status.value == r["q"]["expected"]) or (r["q"]["expected"] == "answered" and r["a"].status in ANSWERED)
@@ -100,10 +127,10 @@ def run_set(service: AnswerService, collection: str, questions: list[dict], log)
         "steps_ms": steps,
         "prompt_tokens": statistics.mean(r["a"].usage.prompt_tokens for r in rows),
         "completion_tokens": statistics.mean(r["a"].usage.completion_tokens for r in rows),
-        "load_start": round(load_start, 2), "load_end": round(load_average()[0], 2),
+        "load_mean": round(statistics.mean(r["load"] for r in rows), 1),
         "answers": [{"question": r["q"]["question"], "expected": r["q"]["expected"], "status": r["a"].status.value,
                      "answer": r["a"].answer, "seconds": round(r["s"], 2), "fallback": r["a"].fallback,
-                     "usage": r["a"].usage.model_dump()} for r in rows],
+                     "load": r["load"], "usage": r["a"].usage.model_dump()} for r in rows],
     }
 
 
@@ -123,31 +150,35 @@ def main(argv=None) -> int:
     log(f"# answers bench [{uptime_line()}]")
     sets = {}
     if a.golden:
-        sets["golden"] = ("bench_golden", (ROOT / "data" / "golden" / "corpus").resolve(), golden_questions(a.golden))
+        sets["golden"] = ("bench_golden", (ROOT / "data" / "golden" / "corpus").resolve(), golden_questions(a.golden, a.seed))
     if a.squad:
         root = a.evaldata / "squad2_dev_open"
         sets["squad2-heldout"] = ("squad2_open_full", build_corpus(root, "subset-json", a.home),
                                   squad_questions(root, a.squad // 2, a.seed))
     results = []
-    for name in a.configs:
-        overrides = {"timeout_s": a.timeout, **CONFIGS[name]}
-        comps = open_components(a.home, generator=overrides)
-        try:
-            comps.generator.warm_up()
-            for set_name, (collection, corpus, questions) in sets.items():
-                ensure_ingested(comps, collection, corpus, log)
-                log(f"## {name} on {set_name} ({len(questions)} questions) [{uptime_line()}]")
-                results.append({"config": name, "set": set_name, **run_set(comps.answers, collection, questions, log)})
-        finally:
-            comps.close()
+    comps = open_components(a.home)  # one store and embedder; one generator per configuration
+    services = {name: service_for(comps, GeneratorSettings(timeout_s=a.timeout, **CONFIGS[name]))
+                for name in a.configs}
+    try:
+        for service in services.values():
+            service.generator.warm_up()
+        for set_name, (collection, corpus, questions) in sets.items():
+            ensure_ingested(comps, collection, corpus, log)
+            log(f"## {set_name} ({len(questions)} questions x {len(services)} configurations) [{uptime_line()}]")
+            rows = ask_all(services, collection, questions, log)
+            results += [{"config": name, "set": set_name, **summarise(r)} for name, r in rows.items()]
+    finally:
+        for service in services.values():
+            service.generator.close()
+        comps.close()
 
     log(f"\n[end: {uptime_line()}]")
     log(table(
         ["config", "set", "n", "decision acc", "answerable answered", "unanswerable answered", "token F1",
-         "fallbacks", "p50 s", "p95 s", "prompt tok", "compl. tok", "load start/end"],
+         "fallbacks", "p50 s", "p95 s", "prompt tok", "compl. tok", "mean load1"],
         [[r["config"], r["set"], r["n"], r["decision_accuracy"], r["answerable_answered"], r["unanswerable_answered"],
           r["token_f1"], r["fallbacks"], r["p50_s"], r["p95_s"], r["prompt_tokens"], r["completion_tokens"],
-          f"{r['load_start']}/{r['load_end']}"] for r in results], digits=2))
+          r["load_mean"]] for r in results], digits=2))
     log("\nper step p50/p95 ms")
     log(table(["config", "set", *STEPS],
               [[r["config"], r["set"], *(f"{r['steps_ms'][s]['p50']}/{r['steps_ms'][s]['p95']}" for s in STEPS)]

@@ -385,7 +385,7 @@ def main(argv: list[str] | None = None) -> int:
         f"({sum(it['answerable'] for it in clar)} answerable); readings all from the same article: {same_article}; "
         f"offering the SAME reading twice (fewer than 2 distinct options): {identical}")
     for it in clar[:4]:
-        log(f"  e.g. {it['text']!r} -> {it['sig']['readings']}")
+        log(f"  e.g. {it['text']!r} -> {it['sig'].readings}")
     out["clarify_at_defaults"] = {"count": len(clar), "answerable": sum(it["answerable"] for it in clar),
                                   "same_article": same_article, "identical_readings": identical,
                                   "examples": [[it["text"], it["sig"].readings] for it in clar[:10]]}

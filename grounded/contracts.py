@@ -209,6 +209,8 @@ class GenerationRecord(BaseModel):
     error: str | None = None
     prompt_tokens: int = 0
     completion_tokens: int = 0
+    cached_prompt_tokens: int | None = Field(default=None, description="prompt tokens the server took from its cache")
+    score: float | None = Field(default=None, description="the generator's own confidence, where it has one")
     ms: float = 0.0
 
 

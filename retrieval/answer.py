@@ -5,7 +5,7 @@
 each of which reads the run, fills in its part and may end the answer by setting `run.outcome`. Streams send
 only sentences that passed verification; `ask` keeps only the final answer. Whether the extractive fallback
 answers is decided in one place, `_fall_back`: only when the configured generator failed or timed out, and only
-above `fallback_min_confidence`. A model that abstains, or whose every sentence fails verification, yields
+above `fallback_min_confidence`, and never in the gate's uncertain band. A model that abstains, or whose every sentence fails verification, yields
 `no_answer` with `missing_information`, never a substitute answer.
 """
 
@@ -93,7 +93,8 @@ class AnswerService:
     def _gate(self, run: AnswerRun, live: bool) -> Iterator[StreamEvent]:
         with run.timed("gate"):
             run.gate = gate = decide(signals(run.request.question, run.evidence), self.gate_settings)
-        if gate.decision is GateDecision.NO_ANSWER:
+        cannot_judge = gate.uncertain and not self.generator.describe().judges_evidence
+        if gate.decision is GateDecision.NO_ANSWER or cannot_judge:
             run.outcome = Outcome(
                 status=AnswerStatus.NO_ANSWER, confidence=gate.confidence,
                 missing_information=f"The documents in '{run.request.collection}' do not appear to cover this question.",
@@ -138,7 +139,8 @@ class AnswerService:
         run.record(self.fallback.name, self.fallback.model, generation, None, (time.perf_counter() - started) * 1000)
         run.generation, run.generator_name, run.generator_model = generation, self.fallback.name, self.fallback.model
         threshold = self.generator_settings.fallback_min_confidence
-        if _is_no_answer(generation.text) or (generation.score is not None and generation.score < threshold):
+        unsure = generation.score is not None and generation.score < threshold
+        if _is_no_answer(generation.text) or unsure or (run.gate is not None and run.gate.uncertain):
             run.outcome = Outcome(
                 status=AnswerStatus.NO_ANSWER, confidence=_confidence(run, 0.25), missing_information=GENERATOR_DOWN
             )

@@ -41,6 +41,8 @@ class GateVerdict(BaseModel):
     decision: GateDecision
     signals: GateSignals
     confidence: float = Field(ge=0, le=1)
+    uncertain: bool = Field(default=False, description="proceeding in the band where only a model that judges "
+                            "the evidence should answer")
     reason: str
     options: list[str] = Field(default_factory=list, description="the readings offered when clarifying")
 
@@ -85,6 +87,11 @@ def decide(sig: GateSignals, settings: GateSettings) -> GateVerdict:
         return GateVerdict(
             decision=GateDecision.CLARIFY, signals=sig, confidence=confidence, options=sig.readings,
             reason=f"short question matching {len(sig.readings)} different topics",
+        )
+    if sig.best_dense < settings.confident_dense_score:
+        return GateVerdict(
+            decision=GateDecision.PROCEED, signals=sig, confidence=confidence, uncertain=True,
+            reason=f"evidence uncertain (dense {sig.best_dense:.2f} < {settings.confident_dense_score}): the model decides",
         )
     return GateVerdict(decision=GateDecision.PROCEED, signals=sig, confidence=confidence, reason="evidence sufficient")
 

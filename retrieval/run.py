@@ -78,7 +78,9 @@ class AnswerRun(BaseModel):
         self.calls.append(GenerationRecord(
             generator=generator_name, model=model, text=generation.text if generation else None, error=error,
             prompt_tokens=generation.prompt_tokens if generation else 0,
-            completion_tokens=generation.completion_tokens if generation else 0, ms=round(ms, 2),
+            completion_tokens=generation.completion_tokens if generation else 0,
+            cached_prompt_tokens=generation.cached_prompt_tokens if generation else None,
+            score=generation.score if generation else None, ms=round(ms, 2),
         ))
 
     def usage(self, prices: GeneratorSettings) -> Usage:

@@ -151,7 +151,7 @@ def list_documents(store: VectorStore, name: str) -> list[DocumentInfo]:
     return documents_from_versions(doc_versions(store, name))
 
 
-def fuse_evidence(
+def evidence_with_branch_ranks(
     fused: list[tuple[dict[str, Any], float]],
     dense: list[tuple[str, float]],
     sparse: list[tuple[str, float]],

@@ -49,7 +49,7 @@ from grounded.store.base import (
     SearchMode,
     StoreUnavailable,
     chunk_payload,
-    fuse_evidence,
+    evidence_with_branch_ranks,
 )
 
 _META = "collection.json"
@@ -212,7 +212,7 @@ class EdgeStore:
                 queries=[QueryRequest(query=dense_q, **branch), QueryRequest(query=sparse_q, **branch), fused]
             )
         )
-        return fuse_evidence(
+        return evidence_with_branch_ranks(
             [(p.payload or {}, p.score) for p in fused_hits],
             [(str(p.id), p.score) for p in dense_hits],
             [(str(p.id), p.score) for p in sparse_hits],

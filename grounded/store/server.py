@@ -25,7 +25,7 @@ from grounded.store.base import (
     SearchMode,
     StoreUnavailable,
     chunk_payload,
-    fuse_evidence,
+    evidence_with_branch_ranks,
 )
 
 _SCROLL_PAGE = 2048
@@ -192,7 +192,7 @@ class ServerStore:
         dense_hits, sparse_hits, fused_hits = (
             r.points for r in self._call(self._client.query_batch_points, collection_name=name, requests=requests)
         )
-        return fuse_evidence(
+        return evidence_with_branch_ranks(
             [(p.payload or {}, p.score) for p in fused_hits],
             [(str(p.id), p.score) for p in dense_hits],
             [(str(p.id), p.score) for p in sparse_hits],

@@ -43,6 +43,7 @@ class Generation(BaseModel):
     model: str
     prompt_tokens: int = 0
     completion_tokens: int = 0
+    cached_prompt_tokens: int | None = Field(default=None, description="prompt tokens served from the KV cache")
     score: float | None = Field(default=None, description="the backend's own confidence, where it has one")
     missing_information: str | None = Field(default=None, description="what the model said the sources lack")
 
@@ -50,6 +51,7 @@ class Generation(BaseModel):
 class GeneratorInfo(BaseModel):
     name: str
     model: str
+    judges_evidence: bool = Field(description="reads the evidence and can decide it does not answer (an LLM)")
     endpoint: str | None = Field(default=None, description="OpenAI-compatible base URL, if the backend speaks one")
 
 

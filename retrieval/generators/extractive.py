@@ -66,7 +66,7 @@ class ExtractiveGenerator:
         return None
 
     def describe(self) -> GeneratorInfo:
-        return GeneratorInfo(name=self.name, model=self.model)
+        return GeneratorInfo(name=self.name, model=self.model, judges_evidence=False)
 
     def endpoint(self) -> Endpoint | None:
         return None

@@ -57,7 +57,8 @@ class LocalGenerator:
 
     def describe(self) -> GeneratorInfo:
         server = self._server
-        return GeneratorInfo(name=self.name, model=self.model, endpoint=server.base_url if server else None)
+        endpoint = server.base_url if server else None
+        return GeneratorInfo(name=self.name, model=self.model, judges_evidence=True, endpoint=endpoint)
 
     def endpoint(self) -> Endpoint | None:
         self._ready()

@@ -51,7 +51,7 @@ class OpenAICompatGenerator:
         return None
 
     def describe(self) -> GeneratorInfo:
-        return GeneratorInfo(name=self.name, model=self.model, endpoint=self._base_url)
+        return GeneratorInfo(name=self.name, model=self.model, judges_evidence=True, endpoint=self._base_url)
 
     def endpoint(self) -> Endpoint | None:
         return Endpoint(base_url=self._base_url, api_key=self._api_key, model=self.model)
@@ -87,11 +87,13 @@ class OpenAICompatGenerator:
         if request.form is PromptForm.JSON:
             text, missing = from_json_answer(text)
         usage = resp.usage
+        timings = (resp.model_extra or {}).get("timings") or {}  # llama.cpp's server reports its KV-cache reuse
         return Generation(
             text=text,
             model=resp.model or self.model,
             prompt_tokens=usage.prompt_tokens if usage else 0,
             completion_tokens=usage.completion_tokens if usage else 0,
+            cached_prompt_tokens=timings.get("cache_n"),
             missing_information=missing,
         )
 
@@ -103,6 +105,7 @@ class OpenAICompatGenerator:
             return
         parts: list[str] = []
         prompt_tokens = completion_tokens = 0
+        cached = None
         try:
             events = self._client_for(request).chat.completions.create(
                 model=self.model,
@@ -114,6 +117,7 @@ class OpenAICompatGenerator:
             )
             deadline = time.monotonic() + (request.timeout_s or self._timeout_s)
             for event in events:
+                cached = ((event.model_extra or {}).get("timings") or {}).get("cache_n", cached)
                 if time.monotonic() > deadline:  # the client's timeout bounds each read, not the whole stream
                     events.close()
                     raise GeneratorError("generator timed out while streaming")
@@ -127,5 +131,6 @@ class OpenAICompatGenerator:
         except openai.OpenAIError as exc:
             raise GeneratorError(f"generator failed: {type(exc).__name__}: {exc}") from exc
         yield Generation(
-            text="".join(parts), model=self.model, prompt_tokens=prompt_tokens, completion_tokens=completion_tokens
+            text="".join(parts), model=self.model, prompt_tokens=prompt_tokens, completion_tokens=completion_tokens,
+            cached_prompt_tokens=cached,
         )

@@ -105,7 +105,7 @@ class ScriptedGenerator:
     def describe(self):
         from grounded.retrieval.generators.base import GeneratorInfo
 
-        return GeneratorInfo(name=self.name, model=self.model)
+        return GeneratorInfo(name=self.name, model=self.model, judges_evidence=True)
 
     def endpoint(self):
         return None

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from grounded.contracts import AnswerStatus
-from grounded.settings import GeneratorSettings
+from grounded.settings import GateSettings, GeneratorSettings
 from grounded.retrieval.answer import AnswerService, AskRequest
 from grounded.retrieval.events import (
     CitationEvent,
@@ -22,10 +22,27 @@ RMA = "How long is an RMA number valid?"
 GOOD = "Expense reports must be submitted within 30 days of the end of the trip [1]."
 
 
-def service(components, generator, **generator_settings) -> AnswerService:
+def service(components, generator, gate=None, **generator_settings) -> AnswerService:
     base = components.answers
     return AnswerService(base.searcher, generator, base.fallback, base.verifier, base.traces,
-                         components.settings.gate, base.embedder_name, GeneratorSettings(**generator_settings))
+                         gate or components.settings.gate, base.embedder_name, GeneratorSettings(**generator_settings))
+
+
+ALL_UNCERTAIN = GateSettings(min_dense_score=0.0, confident_dense_score=0.99)
+
+
+def test_in_the_uncertain_band_the_model_decides(components, demo_collection, scripted):
+    answer = service(components, scripted([GOOD]), ALL_UNCERTAIN).ask(AskRequest(collection="demo", question=EXPENSES))
+    assert answer.status is AnswerStatus.ANSWERED and "30 days" in answer.answer
+
+
+def test_in_the_uncertain_band_extractive_abstains_as_generator_and_as_fallback(components, demo_collection, scripted):
+    extractive = components.answers.fallback
+    alone = service(components, extractive, ALL_UNCERTAIN).ask(AskRequest(collection="demo", question=RMA))
+    assert alone.status is AnswerStatus.NO_ANSWER and alone.usage.llm_calls == 0
+    down = service(components, scripted([], fail="timed out"), ALL_UNCERTAIN, fallback_min_confidence=0.0).ask(
+        AskRequest(collection="demo", question=RMA))
+    assert down.status is AnswerStatus.NO_ANSWER and down.fallback and "unavailable" in down.missing_information
 
 
 def events_of(svc, question, **kw):
@@ -109,3 +126,20 @@ def test_request_deadline_reaches_the_generator(components, demo_collection, scr
     gen = scripted([GOOD])
     service(components, gen).ask(AskRequest(collection="demo", question=EXPENSES, deadline_s=20))
     assert 0 < gen.requests[0].timeout_s <= 20
+
+
+FOUNDED = "In which year was Halvorsen Instruments founded?"
+
+
+@pytest.mark.parametrize("deltas", [
+    ["1", "9", "8", "7", " [", "1", "]"],  # a bare year, one digit per token, no full stop (how Qwen streams it)
+    ["The company was founded in ", "1", "9", "8", "7", " [1]."],
+])
+def test_a_year_streamed_digit_by_digit_comes_back_whole(components, demo_collection, scripted, deltas):
+    """Regression (issue 8 item 4): year answers must never be cut to their first digit, streamed or not."""
+    svc = service(components, scripted(deltas))
+    events = events_of(svc, FOUNDED)
+    final = events[-1].answer
+    assert final.status is AnswerStatus.ANSWERED and "1987" in final.answer
+    assert [e.text for e in events if isinstance(e, SentenceEvent)] == [final.answer]
+    assert "1987" in svc.ask(AskRequest(collection="demo", question=FOUNDED)).answer

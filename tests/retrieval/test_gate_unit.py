@@ -34,8 +34,13 @@ def test_below_a_floor_is_no_answer(weak):
     assert verdict.decision is GateDecision.NO_ANSWER and "too weak" in verdict.reason
 
 
-def test_just_above_the_floor_goes_to_the_model():
-    assert decide(sig(best_dense=0.31, lexical=0.21, agreement=False), SETTINGS).decision is GateDecision.PROCEED
+def test_just_above_the_floor_goes_to_the_model_as_uncertain():
+    verdict = decide(sig(best_dense=0.31, lexical=0.21, agreement=False), SETTINGS)
+    assert verdict.decision is GateDecision.PROCEED and verdict.uncertain
+
+
+def test_above_the_band_is_certain():
+    assert not decide(sig(best_dense=SETTINGS.confident_dense_score), SETTINGS).uncertain
 
 
 def test_a_name_the_evidence_never_mentions_is_no_answer():
