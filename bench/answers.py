@@ -48,7 +48,7 @@ import grounded.retrieval.generators.extractive  # noqa: E402,F401
 import grounded.retrieval.generators.factory  # noqa: E402,F401
 import grounded.retrieval.generators.local  # noqa: E402,F401
 import grounded.retrieval.generators.local_runtime  # noqa: E402,F401
-import grounded.store.edge  # noqa: E402,F401
+import grounded.store.embedded  # noqa: E402,F401
 
 # name -> GeneratorSettings overrides (backend local unless it says otherwise)
 CONFIGS: dict[str, dict] = {
