@@ -53,7 +53,7 @@ class ChatRequest(BaseModel):
     history: list[ChatTurn] = Field(default_factory=list, description="earlier turns, oldest first")
     filters: SearchFilter | None = None
     top_k: int | None = Field(default=None, ge=1, le=50)
-    stream: bool = Field(default=False, description="Server-Sent Events: retrieval, token, citation, final, error")
+    stream: bool = Field(default=False, description="Server-Sent Events: retrieval, citation, sentence, retract, final, error")
     conversation_id: str | None = Field(
         default=None, max_length=200, description="stable id for canary routing: one conversation, one variant")
     user_id: str | None = Field(default=None, max_length=200, description="used for routing if no conversation_id")

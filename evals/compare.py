@@ -9,6 +9,7 @@ from grounded.app import Components
 from grounded.evals.datasets import EvalDataset
 from grounded.evals.report import EvalReport, write_report
 from grounded.evals.suite import run_suite
+from grounded.retrieval.prompts import PROMPTS
 
 
 def profile_reports(
@@ -21,7 +22,7 @@ def profile_reports(
         report, _ = run_suite(dataset, str(dataset_path), components, collection, limit=limit, answers=service)
         report.config = {
             "profile": profile, "generator": f"{service.generator.name} ({service.generator.model})",
-            "prompt": service.prompt_version,
+            "prompt": PROMPTS[service.generator_settings.prompt_form],
             "retrieval": f"top_k={service.searcher.settings.top_k}, rrf_k={service.searcher.settings.rrf_k}"}
         write_report(report, out / profile)
         reports[profile] = report

@@ -77,16 +77,14 @@ class Components:
         from grounded.retrieval.answer import AnswerService
         from grounded.retrieval.generators.extractive import ExtractiveGenerator
         from grounded.retrieval.generators.factory import build_generator
-        from grounded.retrieval.prompts import PROMPT_VERSION
         from grounded.retrieval.search import Searcher
         from grounded.retrieval.variants import UnknownProfile, profile_settings
         from grounded.retrieval.verify import CitationVerifier
 
         if profile == "default":
-            spec, generator, retrieval = None, self.generator, self.settings.retrieval
+            generator, generator_settings, retrieval = self.generator, self.settings.generator, self.settings.retrieval
         elif profile in self.settings.variants.profiles:
-            spec = self.settings.variants.profiles[profile]
-            generator_settings, retrieval = profile_settings(self.settings, spec)
+            generator_settings, retrieval = profile_settings(self.settings, self.settings.variants.profiles[profile])
             generator = build_generator(self.settings.model_copy(update={"generator": generator_settings}),
                                         self.embedder)
         else:
@@ -100,10 +98,9 @@ class Components:
             traces=TraceStore(self.settings.traces_dir),
             gate_settings=self.settings.gate,
             embedder_name=self.embedder.model_name,
-            max_tokens=self.settings.generator.max_tokens,
+            generator_settings=generator_settings,
             cache=self.caches[0],
             profile=profile,
-            prompt_version=(spec.prompt if spec and spec.prompt else PROMPT_VERSION),
             budget=self.settings.budget,
         )
 
@@ -115,7 +112,6 @@ class Components:
     def close(self) -> None:
         generators = [self.__dict__.get("generator")] + [a.generator for a in self._services.values()]
         for generator in {id(g): g for g in generators if g is not None}.values():
-            if hasattr(generator, "close"):
-                generator.close()
+            generator.close()
         if "store" in self.__dict__:
             self.store.close()

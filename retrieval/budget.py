@@ -7,7 +7,6 @@ from __future__ import annotations
 import time
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
-from typing import Iterator
 
 from grounded.contracts import BudgetStep
 from grounded.settings import BudgetSettings
@@ -45,11 +44,3 @@ class Budget:
             return future.result(timeout=max(0.0, self.generate_deadline - time.perf_counter()))
         except FutureTimeout:
             raise BudgetExhausted(BudgetStep.GENERATE, self.limit_ms) from None
-
-    def stream(self, generator: Generator, request: GenerationRequest) -> Iterator[str | Generation]:
-        """Stream deltas; past the deadline (checked between deltas) stop and fall back."""
-        self.check(BudgetStep.GENERATE)
-        for item in generator.stream(request):
-            yield item
-            if not isinstance(item, Generation):
-                self.check(BudgetStep.GENERATE)

@@ -114,18 +114,19 @@ def test_answer_cache_hits_are_flagged_counted_and_invalidated_by_a_swap(server)
 
 
 class SlowGenerator:
-    """Scripted fault: a generator that takes far longer than any budget in these tests."""
+    """Scripted fault: the configured generator, but far slower than any budget in these tests."""
 
-    name, model = "slow", "slow-1"
+    def __init__(self, real) -> None:
+        self._real = real
+
+    def __getattr__(self, name):
+        return getattr(self._real, name)
 
     def generate(self, request):
         import time
 
         time.sleep(8)
         raise AssertionError("the budget should have given up before this returned")
-
-    def stream(self, request):
-        yield self.generate(request)
 
 
 def test_exhausted_budgets_fall_back_and_say_which_step(server, monkeypatch):
@@ -141,7 +142,7 @@ def test_exhausted_budgets_fall_back_and_say_which_step(server, monkeypatch):
         assert a["budget"] == {"limit_ms": 1, "exhausted": "retrieve"}
         assert "budget of 1 ms exhausted during retrieve" in a["fallback"] and a["status"] == "answered"
 
-        monkeypatch.setattr(server.components.answers, "generator", SlowGenerator())
+        monkeypatch.setattr(server.components.answers, "generator", SlowGenerator(server.components.answers.generator))
         a = ask("Up to how much are meals reimbursed per day?", budget_ms=1500).json()
         assert a["budget"] == {"limit_ms": 1500, "exhausted": "generate"}
         assert "exhausted during generate" in a["fallback"] and a["versions"]["generator"] == "extractive"
