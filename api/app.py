@@ -17,9 +17,11 @@ from grounded.api.errors import install_error_handlers
 from grounded.api.idempotency import IdempotencyMiddleware, IdempotencyStore
 from grounded.api.jobs import JobRunner
 from grounded.api.metrics import Metrics, MetricsMiddleware
-from grounded.api.routes import chat, collections, documents, health, jobs, keys, openai_compat, traces, ui
+from grounded.api.routes import (
+    chat, collections, documents, health, jobs, keys, openai_compat, traces, ui, variants, versions,
+)
 from grounded.app import Components
-from grounded.settings import GeneratorBackend, Settings
+from grounded.settings import Settings
 from grounded.traces import TraceStore
 from grounded.retrieval.generators.base import GeneratorError
 
@@ -27,17 +29,21 @@ log = logging.getLogger("grounded.api")
 
 ROUTERS = (
     chat.router, openai_compat.router, collections.router, documents.router,
-    jobs.router, keys.router, traces.router, health.router,
+    jobs.router, keys.router, traces.router, health.router, versions.router, variants.router,
 )
 
 
 def _warm_up(components: Components) -> None:
     _ = components.answers  # loads the embedder and builds the answer service
-    if components.settings.generator.backend is GeneratorBackend.LOCAL:
-        try:
-            components.generator.warm_up()
-        except GeneratorError as exc:
-            log.warning("local generator unavailable, answers fall back to extractive: %s", exc)
+    try:
+        components.generator.warm_up()
+    except GeneratorError as exc:
+        log.warning("generator unavailable, answers fall back to extractive: %s", exc)
+
+
+def _cache_stats(components: Components) -> dict:
+    answer, embedding = components.caches
+    return {"answer": answer.stats(), "embedding": embedding.stats()} if answer is not None else {}
 
 
 def create_app(settings: Settings, components: Components | None = None) -> FastAPI:
@@ -50,6 +56,7 @@ def create_app(settings: Settings, components: Components | None = None) -> Fast
     async def lifespan(app: FastAPI):
         app.state.components = components or Components(settings)
         app.state.jobs = JobRunner()
+        app.state.metrics.watch_caches(lambda: _cache_stats(app.state.components))
         try:
             _warm_up(app.state.components)
             yield

@@ -12,7 +12,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, Field, SecretStr
+from pydantic import BaseModel, Field, SecretStr, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -50,15 +50,33 @@ class RetrievalSettings(BaseModel):
 
 
 class GateSettings(BaseModel):
-    """Tuned on SQuAD 2.0 (bench/gate_tuning.py, tune/held-out split by article): the most accurate setting
-    that still answers >= 80% of answerable questions (held-out accuracy 0.603, abstention F1 0.48 vs 0.30 for
-    the first guess 0.30/0.34). Lexical overlap up to 0.20 never changed a decision there; above it, it refused
-    long scenario questions on the golden set."""
+    """Tuned on SQuAD 2.0's first 5 articles (bench/gate_tuning.py; reported on the other 5). Below
+    `min_dense_score` the evidence clearly cannot answer: 0.30 rejects 5% of the answerable tuning questions
+    (0.45 rejected 16%). Between it and `confident_dense_score` is the uncertain band: an LLM reads the evidence
+    and decides; a generator that cannot judge evidence (extractive) abstains there, as before. 0.45 was the most
+    accurate single threshold on the tuning half. Lexical overlap up to 0.20 never changed a decision there."""
 
-    min_dense_score: float = Field(default=0.45, description="best cosine similarity needed to try an answer")
+    min_dense_score: float = Field(default=0.30, description="best cosine similarity below which nothing is tried")
+    confident_dense_score: float = Field(
+        default=0.45, description="below this (and above the floor) only a generator that judges evidence answers"
+    )
     min_lexical_overlap: float = Field(
         default=0.20, description="share of the question's content words found in the best evidence"
     )
+
+
+class PromptForm(StrEnum):
+    """How the model is asked to answer: cited sentences, or one short span as JSON (constrained by a schema)."""
+
+    TEXT = "text"
+    JSON = "json"
+
+
+class SpeculativeMode(StrEnum):
+    """Speculative decoding for the embedded model: none, or n-gram lookup in the prompt (no draft model)."""
+
+    NONE = "none"
+    NGRAM = "ngram"
 
 
 class GeneratorSettings(BaseModel):
@@ -67,11 +85,80 @@ class GeneratorSettings(BaseModel):
     model: str = "default"
     api_key: SecretStr = SecretStr("not-needed")
     timeout_s: float = Field(default=60.0, gt=0)
-    max_tokens: int = Field(default=256, ge=1)
+    max_tokens: int = Field(default=96, ge=1, description="one to three short sentences, or one JSON answer")
     temperature: float = Field(default=0.0, ge=0)
     local_model: str = Field(default="qwen2.5-coder-1.5b", description="embedded model (local backend)")
-    local_threads: int = Field(default=2, ge=1)
+    prompt_form: PromptForm = PromptForm.TEXT
+    max_sources: int = Field(default=3, ge=1, le=10, description="retrieved chunks shown to the model")
+    excerpt_chars: int = Field(
+        default=300, ge=80, description="per shown chunk: the window of sentences best matching the question"
+    )
+    local_threads: int = Field(default=2, ge=1, description="threads generating tokens")
+    local_threads_batch: int | None = Field(default=None, ge=1, description="threads reading the prompt; None = local_threads")
+    local_speculative: SpeculativeMode = SpeculativeMode.NONE
     local_ctx: int = Field(default=4096, ge=512)
+    price_per_1k_prompt_tokens: float = Field(default=0.0, ge=0, description="cost of 1,000 prompt tokens")
+    price_per_1k_completion_tokens: float = Field(default=0.0, ge=0, description="cost of 1,000 completion tokens")
+    fallback_min_confidence: float = Field(  # bench/fallback_tuning.py, SQuAD's first half (see docs/results.md)
+        default=0.425, ge=0, le=1,
+        description="when the LLM is unavailable or timed out, the extractive fallback answers only above this score",
+    )
+
+
+class RolloutSettings(BaseModel):
+    """Index versions (reindex, promote, rollback)."""
+
+    retention: int = Field(default=2, ge=1, description="non-live index versions kept; the rollback target stays")
+    quality_tolerance: float = Field(
+        default=0.05, ge=0, description="a gated metric may fall this share below the live version's"
+    )
+
+
+class CacheSettings(BaseModel):
+    """Query-embedding and answer caches (answers are keyed by index version, so a swap never serves stale)."""
+
+    enabled: bool = True
+    answer_entries: int = Field(default=2048, ge=1)
+    answer_ttl_s: float = Field(default=900.0, gt=0, description="bounds staleness from writes by other processes")
+    embedding_entries: int = Field(default=8192, ge=1)
+
+
+class AnswerProfile(BaseModel):
+    """Overrides over the running settings; unset parts stay as configured. The prompt version follows
+    `generator.prompt_form` (text: grounded_v2, json: grounded_json_v1)."""
+
+    generator: dict = Field(
+        default_factory=dict, description="generator settings to override (backend, model, prompt_form, ...)")
+    retrieval: dict = Field(default_factory=dict, description="retrieval settings to override (top_k, weights, ...)")
+
+
+class CanaryRoute(BaseModel):
+    profile: str
+    share: float = Field(ge=0.0, le=1.0, description="share of conversations routed to the profile")
+
+
+class VariantSettings(BaseModel):
+    """Answer profiles and canary routes (see retrieval/variants.py)."""
+
+    profiles: dict[str, AnswerProfile] = Field(default_factory=dict)
+    canary: dict[str, CanaryRoute] = Field(
+        default_factory=dict, description="by collection name, or 'key:<api key id>' for one key's traffic")
+    kill_switch: bool = False
+
+    @model_validator(mode="after")
+    def _routes_name_profiles(self) -> "VariantSettings":
+        unknown = {r.profile for r in self.canary.values()} - set(self.profiles)
+        if unknown:
+            raise ValueError(f"canary routes name undefined answer profiles: {sorted(unknown)}")
+        return self
+
+
+class BudgetSettings(BaseModel):
+    """Per-request latency budget (requests may set their own `budget_ms`)."""
+
+    total_ms: float | None = Field(default=None, gt=0, description="unset = no budget")
+    retrieve_share: float = Field(default=0.25, gt=0, le=1, description="share of the budget retrieval may use")
+    verify_reserve_ms: float = Field(default=50.0, ge=0, description="kept back from generation for verification")
 
 
 class ApiSettings(BaseModel):
@@ -95,6 +182,10 @@ class Settings(BaseSettings):
     gate: GateSettings = GateSettings()
     generator: GeneratorSettings = GeneratorSettings()
     api: ApiSettings = ApiSettings()
+    rollout: RolloutSettings = RolloutSettings()
+    cache: CacheSettings = CacheSettings()
+    variants: VariantSettings = VariantSettings()
+    budget: BudgetSettings = BudgetSettings()
 
     @classmethod
     def settings_customise_sources(

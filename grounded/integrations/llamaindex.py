@@ -54,7 +54,7 @@ class GroundedRetriever(BaseRetriever):
     @classmethod
     def from_components(cls, components: Components, collection: str, **options) -> GroundedRetriever:
         """`options`: `filters`, `top_k`, `allowed_collections` (see `Scope`)."""
-        return cls(components.searcher, Scope(collection, **options))
+        return cls(components.answers.searcher, Scope(collection, **options))
 
     def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
         s = self._scope
