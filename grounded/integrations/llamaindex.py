@@ -7,7 +7,7 @@ any llama-index query engine, chat engine or agent. `GroundedQueryEngine` answer
 `metadata["answer"]` is Grounded's answer contract and whose source nodes are the cited quotes.
 
     components = Components(load_settings())
-    retriever = GroundedRetriever.from_components(components, "handbook", filters=SearchFilter(source_prefix="hr"))
+    retriever = GroundedRetriever.from_components(components, "handbook", filters=SearchFilter(under="hr"))
     engine = GroundedQueryEngine.from_components(components, "handbook")
     response = engine.query("How long is an RMA number valid?")
     response.metadata["answer"].status, response.source_nodes[0].node.metadata["doc_id"]

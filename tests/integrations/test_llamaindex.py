@@ -28,7 +28,7 @@ def test_retriever_returns_hybrid_results_as_nodes(components, demo_collection):
 
 
 def test_retriever_applies_filters_and_the_callers_grant(components, demo_collection):
-    hr_only = GroundedRetriever.from_components(components, demo_collection, filters=SearchFilter(source_prefix="hr"))
+    hr_only = GroundedRetriever.from_components(components, demo_collection, filters=SearchFilter(under="hr"))
     assert {n.node.metadata["doc_id"].split("/")[0] for n in hr_only.retrieve(HOTEL)} == {"hr"}
     other = GroundedRetriever.from_components(components, demo_collection, allowed_collections=frozenset({"other"}))
     with pytest.raises(AccessDenied):
