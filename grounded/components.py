@@ -49,7 +49,7 @@ class Components:
             searcher=Searcher(self.store, self.embedder, self.sparse, self.settings.retrieval),
             generator=self.generator,
             fallback=ExtractiveGenerator(self.embedder),
-            verifier=CitationVerifier(self.embedder),
+            verifier=CitationVerifier(),
             traces=TraceStore(self.settings.traces_dir),
             gate_settings=self.settings.gate,
             embedder_name=self.embedder.model_name,
