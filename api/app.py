@@ -15,7 +15,7 @@ from grounded.api.errors import install_error_handlers
 from grounded.api.idempotency import IdempotencyMiddleware, IdempotencyStore
 from grounded.api.jobs import JobRunner
 from grounded.api.metrics import Metrics, MetricsMiddleware
-from grounded.api.routes import chat, collections, documents, health, jobs, keys, openai_compat, traces
+from grounded.api.routes import chat, collections, documents, health, jobs, keys, openai_compat, traces, verify
 from grounded.components import Components
 from grounded.settings import GeneratorBackend, Settings
 from grounded.traces import TraceStore
@@ -25,7 +25,7 @@ log = logging.getLogger("grounded.api")
 
 ROUTERS = (
     chat.router, openai_compat.router, collections.router, documents.router,
-    jobs.router, keys.router, traces.router, health.router,
+    jobs.router, keys.router, traces.router, health.router, verify.router,
 )
 
 

@@ -1,4 +1,4 @@
-"""The `grounded` command: ingest | ask | serve | eval | collections."""
+"""The `grounded` command: ingest | ask | serve | eval | verify | collections."""
 
 from __future__ import annotations
 
@@ -152,6 +152,15 @@ def _register_eval() -> None:
 
 
 _register_eval()
+
+
+def _register_verify() -> None:
+    from grounded.retrieval.verify_cli import verify_command
+
+    app.command("verify")(verify_command)
+
+
+_register_verify()
 
 collections_app = typer.Typer(help="List or delete collections.")
 app.add_typer(collections_app, name="collections")

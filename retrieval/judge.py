@@ -17,7 +17,7 @@ import time
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import lru_cache
-from typing import Protocol
+from typing import Annotated, Protocol
 
 from pydantic import BaseModel, Field
 
@@ -32,17 +32,29 @@ class JudgeMethod(StrEnum):
     MODEL = "model"
 
 
+class ClaimCheck(BaseModel):
+    """One request to the judge (`grounded verify`, `POST /v1/verify`)."""
+
+    claim: str = Field(min_length=1, max_length=4000)
+    passages: list[Annotated[str, Field(max_length=20_000)]] = Field(
+        max_length=50, description="the sources the claim is checked against")
+
+
 class EvidenceQuote(BaseModel):
     passage: int = Field(ge=0, description="index of the passage in the request")
     quote: str = Field(description="an exact span of that passage: the whole sentences that back the claim")
-    start: int = Field(ge=0, description="character offset of the quote in the passage")
 
 
-class Judgement(BaseModel):
+class ClaimVerdict(BaseModel):
     supported: bool
     score: float = Field(ge=0.0, le=1.0, description="support score; the model's P(yes) when it decided")
     evidence: list[EvidenceQuote]
     unsupported: list[str] = Field(description="spans of the claim no window of the passages backs")
+
+
+class Judgement(ClaimVerdict):
+    """A verdict with how it was reached."""
+
     method: JudgeMethod
     cheap_score: float = Field(ge=0.0, le=1.0)
 
@@ -64,7 +76,7 @@ class SupportModel(Protocol):
 
 # -- claim and passage parts ------------------------------------------------------------------------------------
 
-_TOKEN = re.compile(r"[A-Za-z0-9]+(?:['’-][A-Za-z0-9]+)*")
+_TOKEN = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
 _CLAUSE_BREAK = re.compile(
     r"\s*[;:()\u2013\u2014]\s*|,\s+|\s+(?:and|but|while|whereas|which|who|whom|where|although|though|including|as well as)\s+",
     re.IGNORECASE,
@@ -225,7 +237,7 @@ class Judge:
             w = c.window
             if w is not None and c.coverage > 0 and (w.passage, w.start, w.end) not in seen:
                 seen.add((w.passage, w.start, w.end))
-                evidence.append(EvidenceQuote(passage=w.passage, quote=passages[w.passage][w.start : w.end], start=w.start))
+                evidence.append(EvidenceQuote(passage=w.passage, quote=passages[w.passage][w.start : w.end]))
         unsupported = _unsupported_spans(claim, clauses)
         verdict = Judgement(supported=score >= t.supported, score=round(score, 4), evidence=evidence,
                             unsupported=unsupported, method=JudgeMethod.CHEAP, cheap_score=round(score, 4))
