@@ -32,7 +32,7 @@ from grounded.retrieval.judge import Judge, JudgeThresholds, clause_support, che
 
 DEFAULT_DATA = Path(os.environ.get("GROUNDED_EVALDATA", Path(__file__).resolve().parents[2] / "shared" / "evaldata")) \
     / "wice_dev"
-BROAD_BAND = (0.2, 0.6)  # half-1 claims whose cheap score lies here get a P(yes), so the band can be tuned
+BROAD_BAND = (0.25, 0.5)  # half-1 claims whose cheap score lies here get a P(yes), so the band can be tuned
 
 
 def load_claims(data: Path) -> list[dict]:
@@ -149,7 +149,7 @@ def with_model(cheap: list[float], ids: list[str], cache: dict, th: JudgeThresho
 
 
 def tune_model(cheap: list[float], ids: list[str], gold: list[bool], cache: dict, supported: float) -> JudgeThresholds:
-    grid = [round(0.05 * k, 2) for k in range(4, 17)]
+    grid = [round(0.05 * k, 2) for k in range(20) if BROAD_BAND[0] <= 0.05 * k + 1e-9 <= BROAD_BAND[1] + 1e-9]
     best, best_th = None, None
     for low in grid:
         for high in grid:

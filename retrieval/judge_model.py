@@ -28,7 +28,7 @@ def p_yes_from_logprobs(top: list[tuple[str, float]]) -> float | None:
     return yes / (yes + no) if yes + no > 0 else None
 
 
-MAX_EVIDENCE_CHARS = 700  # ~175 tokens: prompt evaluation is most of a call's cost on 2 busy cores
+MAX_EVIDENCE_CHARS = 500  # ~125 tokens: prompt evaluation is most of a call's cost on 2 busy cores
 
 
 def _capped(evidence: list[str], limit: int = MAX_EVIDENCE_CHARS) -> list[str]:
@@ -53,10 +53,11 @@ class ModelJudge:
         kind: str | None = None,
         endpoint: tuple[str, str, str] | None = None,
         threads: int = 2,
+        n_ctx: int = 2048,
     ) -> None:
         if (models_dir is None) == (endpoint is None):
             raise ValueError("give exactly one of models_dir (own runtime) or endpoint (base_url, api_key, model)")
-        self._models_dir, self._kind, self._threads = models_dir, kind, threads
+        self._models_dir, self._kind, self._threads, self._n_ctx = models_dir, kind, threads, n_ctx
         self._endpoint = endpoint
         self._server = None
         self._client: openai.OpenAI | None = None
@@ -72,7 +73,7 @@ class ModelJudge:
 
                 kind = self._kind or DEFAULT_MODEL
                 self._server = LocalLLMServer(assemble_model(kind, self._models_dir), model_name=kind,
-                                              n_ctx=2048, n_threads=self._threads).start()
+                                              n_ctx=self._n_ctx, n_threads=self._threads).start()
                 self._endpoint = (self._server.base_url, self._server.api_key, kind)
             base_url, api_key, _ = self._endpoint
             self._client = openai.OpenAI(base_url=base_url, api_key=api_key, max_retries=0)

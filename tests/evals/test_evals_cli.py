@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 QUESTIONS = [
     {"id": "q1", "question": "How many days of annual leave does everyone get?", "answerable": True,
      "reference_answers": ["25 days"], "reference_doc_ids": ["leave.md"],
@@ -59,3 +61,19 @@ def test_eval_run_report_gate_and_baseline(tmp_path):
 
     bad = grounded("eval", str(tmp_path / "missing"), "-c", "tiny", home=tmp_path / "home")
     assert bad.returncode == 2
+
+
+@pytest.mark.judge
+def test_local_judge_works_with_the_extractive_generator(tmp_path):
+    """The RAGAS judge brings up its own local runtime when the generator is not the local one."""
+    home = tmp_path / "home"
+    home.mkdir()
+    if os.environ.get("GROUNDED_HOME"):  # reuse an assembled model ($GROUNDED_HOME/models), as the other slow tests
+        (home / "models").symlink_to(Path(os.environ["GROUNDED_HOME"]) / "models")
+    data = make_dataset(tmp_path / "ds")
+    run = grounded("eval", str(data), "-c", "tiny", "--ingest", "--out", str(tmp_path / "r"), "--judge", "local",
+                   "--limit", "2", home=home)
+    assert run.returncode == 0, run.stderr
+    metrics = json.loads((tmp_path / "r" / "report.json").read_text())["metrics"]
+    for name in ("ragas_faithfulness", "ragas_response_relevancy"):
+        assert isinstance(metrics[name]["value"], float), metrics[name]
