@@ -49,7 +49,7 @@ class Components:
             searcher=Searcher(self.store, self.embedder, self.sparse, self.settings.retrieval),
             generator=self.generator,
             fallback=ExtractiveGenerator(self.embedder),
-            verifier=CitationVerifier(),
+            verifier=CitationVerifier.from_settings(self.settings),
             traces=TraceStore(self.settings.traces_dir),
             gate_settings=self.settings.gate,
             embedder_name=self.embedder.model_name,
@@ -62,6 +62,8 @@ class Components:
         return Ingestor(self.store, self.embedder, self.sparse, self.settings.chunk)
 
     def close(self) -> None:
+        if "answers" in self.__dict__:
+            self.answers.verifier.close()
         generator = self.__dict__.get("generator")
         if generator is not None and hasattr(generator, "close"):
             generator.close()

@@ -74,6 +74,14 @@ class GeneratorSettings(BaseModel):
     local_ctx: int = Field(default=4096, ge=512)
 
 
+class VerifySettings(BaseModel):
+    """Citation verification (retrieval/verify.py): the cheap text judge always; the local model as a last step on
+    sentences the cheap judge is unsure of, only if enabled (it costs seconds per call on 2 cores; docs/results.md)."""
+
+    model_judge: bool = Field(default=False, description="let the local LLM judge uncertain sentences")
+    budget_s: float = Field(default=3.0, gt=0, description="time the model judge may spend per answer")
+
+
 class ApiSettings(BaseModel):
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
@@ -94,6 +102,7 @@ class Settings(BaseSettings):
     retrieval: RetrievalSettings = RetrievalSettings()
     gate: GateSettings = GateSettings()
     generator: GeneratorSettings = GeneratorSettings()
+    verify: VerifySettings = VerifySettings()
     api: ApiSettings = ApiSettings()
 
     @classmethod

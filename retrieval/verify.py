@@ -9,21 +9,25 @@ renumbered 1..n in order of first use, so the user never sees a gap or a marker 
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
 
 from pydantic import BaseModel, Field
 
 from grounded.contracts import Citation, Evidence, RemovedSentence
+from grounded.settings import Settings
 from grounded.text import MARKER, markers, split_sentences, strip_markers
-from grounded.retrieval.judge import Judge, JudgeThresholds
+from grounded.retrieval.judge import Judge, JudgeThresholds, PartKind
 
 __all__ = ["MARKER", "CitationVerifier", "DraftSentence", "SentenceVerdict", "Verified", "draft_sentences",
            "split_sentences", "VERIFIER_THRESHOLDS"]
 
 # An answer sentence is written from the blocks it was shown, so it should reuse their words: one content word in
-# three missing ("The contractor produces the list" vs "The owner produces the list") already fails. WiCE's
-# Wikipedia sentences paraphrase their sources, hence the judge's looser default.
-VERIFIER_THRESHOLDS = JudgeThresholds(supported=0.75, uncertain_low=0.5, uncertain_high=0.75)
+# three missing ("The contractor produces the list" vs "The owner produces the list") already fails, and so does
+# any name, number or date its window lacks. WiCE's Wikipedia sentences paraphrase their sources, hence the
+# judge's looser defaults.
+VERIFIER_THRESHOLDS = JudgeThresholds(supported=0.75, uncertain_low=0.5, uncertain_high=0.75,
+                                      veto=frozenset({PartKind.NAME, PartKind.NUMBER, PartKind.DATE}))
 
 
 class DraftSentence(BaseModel):
@@ -64,17 +68,32 @@ def draft_sentences(answer: str) -> list[DraftSentence]:
 
 
 class CitationVerifier:
-    def __init__(self, judge: Judge | None = None) -> None:
+    """`budget_s` bounds the time the judge's model (if it has one) may spend on one answer."""
+
+    def __init__(self, judge: Judge | None = None, budget_s: float | None = None) -> None:
         self.judge = judge or Judge(VERIFIER_THRESHOLDS)
+        self.budget_s = budget_s
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> "CitationVerifier":
+        if not settings.verify.model_judge:
+            return cls()
+        from grounded.retrieval.judge_model import ModelJudge
+
+        g = settings.generator
+        model = ModelJudge(models_dir=settings.models_dir, kind=g.local_model, threads=g.local_threads)
+        return cls(Judge(VERIFIER_THRESHOLDS, model=model), budget_s=settings.verify.budget_s)
+
+    def close(self) -> None:
+        self.judge.close()
 
     def check(
         self, sentences: list[DraftSentence], blocks: Mapping[int, Evidence], budget_s: float | None = None
     ) -> list[SentenceVerdict]:
         """One verdict per sentence, in order. `blocks` maps the marker the generator saw to the evidence behind
-        it; `budget_s` bounds the time the judge's model may spend on the whole answer."""
-        import time
-
-        deadline = None if budget_s is None else time.monotonic() + budget_s
+        it; `budget_s` (default: the verifier's) bounds the time the judge's model may spend on the whole answer."""
+        budget_s = self.budget_s if budget_s is None else budget_s
+        deadline = None if budget_s is None or self.judge.model is None else time.monotonic() + budget_s
         verdicts = []
         for s in sentences:
             order = [m for m in s.markers if m in blocks] + [m for m in blocks if m not in s.markers]

@@ -25,9 +25,12 @@ def test_partial_support_names_the_missing_detail():
     assert any("4,000" in u for u in j.unsupported) and any("Marsh" in u for u in j.unsupported)
 
 
-def test_wrong_number_is_unsupported():
-    j = Judge().judge("In 1918 it was demolished to make way for a dormitory.", [SOURCE])
-    assert not j.supported and j.unsupported == ["1918"]
+def test_wrong_number_is_named_and_vetoed_where_asked():
+    claim = "In 1918 it was demolished to make way for a dormitory."
+    lenient, strict = Judge().judge(claim, [SOURCE]), Judge(VERIFIER_THRESHOLDS).judge(claim, [SOURCE])
+    assert lenient.unsupported == strict.unsupported == ["1918"]
+    assert lenient.score < Judge().judge("In 1917 it was demolished to make way for a dormitory.", [SOURCE]).score
+    assert not strict.supported
 
 
 def test_each_clause_needs_a_nearby_window_not_the_whole_passage():
