@@ -185,7 +185,7 @@ def html_path(evaldata: Path) -> Path:
 
 
 def grounded_components(home: Path, threads: int):
-    from grounded.components import Components
+    from grounded.app import Components
     from grounded.settings import EmbedSettings, Settings
 
     settings = Settings(home=home, embed=EmbedSettings(threads=threads))

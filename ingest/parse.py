@@ -4,25 +4,13 @@ section paths, page numbers and whole tables, and lay them out as one text with 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from pathlib import Path
 
 from grounded.contracts import Element, ElementKind, ParsedDocument, SourceDocument, SourceFormat
+from grounded.ingest.elements import ParseError, RawElement
 from grounded.offline import patch_unstructured_spacy
 
 SEPARATOR = "\n\n"
-
-
-class ParseError(ValueError):
-    """The document cannot be read; the message says why, and only this document fails."""
-
-
-@dataclass
-class RawElement:
-    kind: ElementKind
-    text: str
-    depth: int | None = None  # heading level for titles (0 = top)
-    page: int | None = None
 
 
 def parse(doc: SourceDocument) -> ParsedDocument:

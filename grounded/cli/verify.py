@@ -17,7 +17,9 @@ from typing import Annotated, Optional, TextIO
 import typer
 from pydantic import ValidationError
 
-EXIT_USAGE, EXIT_PARTIAL = 2, 3
+from grounded.cli.common import EXIT_PARTIAL, EXIT_USAGE, ProfileOpt, settings_or_exit
+
+app = typer.Typer()
 
 
 def verify_lines(lines: TextIO, out: TextIO, judge, budget_s: float | None) -> int:
@@ -42,15 +44,15 @@ def verify_lines(lines: TextIO, out: TextIO, judge, budget_s: float | None) -> i
     return invalid
 
 
-def verify_command(
+@app.command()
+def verify(
     path: Annotated[Optional[Path], typer.Argument(help="JSONL file of {claim, passages}; stdin if omitted or '-'")] = None,
     model: Annotated[bool, typer.Option("--model/--no-model", help="let the local LLM judge uncertain claims")] = False,
     budget: Annotated[float, typer.Option("--budget", min=0.1, help="seconds the model may spend per claim")] = 30.0,
-    profile: Annotated[Optional[Path], typer.Option("--profile", help="YAML settings profile")] = None,
+    profile: ProfileOpt = None,
 ) -> None:
     """Check whether each claim is supported by its passages (JSONL on stdin or in PATH, one verdict line each)."""
     from grounded.retrieval.judge import Judge
-    from grounded.settings import load_settings
 
     if path is not None and str(path) != "-" and not path.is_file():
         typer.echo(f"no such file: {path}", err=True)
@@ -60,11 +62,7 @@ def verify_command(
         from grounded.retrieval.generators.local_runtime import ModelNotInstalledError
         from grounded.retrieval.judge_model import ModelJudge
 
-        try:
-            settings = load_settings(profile)
-        except (FileNotFoundError, ValueError) as exc:
-            typer.echo(f"settings error: {exc}", err=True)
-            raise typer.Exit(EXIT_USAGE) from exc
+        settings = settings_or_exit(profile)
         model_judge = ModelJudge(models_dir=settings.models_dir, kind=settings.generator.local_model,
                                  threads=settings.generator.local_threads)
         try:
