@@ -21,7 +21,8 @@ from typing import Annotated, Protocol
 
 from pydantic import BaseModel, Field
 
-from grounded.text import STOPWORDS, month_spans, number_spans, sentence_spans
+from grounded.retrieval.text import quote_candidates
+from grounded.text import STOPWORDS, month_spans, number_spans
 
 WINDOW = 3  # sentences; on WiCE dev's first half 2 and 3 did alike (balanced acc. 0.775 / 0.768), 1 and 4-5 worse
 
@@ -72,7 +73,7 @@ class Judgement(ClaimVerdict):
 class JudgeThresholds(BaseModel):
     """Tuned on the first half of WiCE dev (bench/wice.py); see docs/results.md, issue 11."""
 
-    supported: float = Field(default=0.333, description="cheap score at or above which a claim is supported")
+    supported: float = Field(default=0.3, description="cheap score at or above which a claim is supported")
     uncertain_low: float = Field(default=0.6, description="cheap scores in [uncertain_low, uncertain_high) go to the model")
     uncertain_high: float = Field(default=0.9)
     model_yes: float = Field(default=0.5, description="P(yes) at or above which the model's verdict is supported")
@@ -166,10 +167,13 @@ class _Window:
 
 
 def _windows(passages: list[str], size: int = WINDOW) -> list[_Window]:
+    """Every run of 1..`size` consecutive sentences of each passage. A table row is read with its table's header
+    row ('Oslo | NOK 1,850' under 'City | Cap'), as the extractive generator and the quotes do."""
     out = []
     for i, text in enumerate(passages):
-        spans = sentence_spans(text)
-        sentence_keys = [frozenset(p.key for p in _keys(text[s:e])) for s, e in spans]
+        units = quote_candidates(text)
+        spans = [(s, e) for s, e, _ in units]
+        sentence_keys = [frozenset(p.key for p in _keys(scored)) for _, _, scored in units]
         for a in range(len(spans)):
             keys: frozenset[str] = frozenset()
             for b in range(a, min(a + size, len(spans))):
@@ -201,13 +205,18 @@ def clause_support(claim: str, passages: list[str]) -> list[ClauseSupport]:
     if parts and parts[0].start == 0 and claim[:1].isupper() and not _lowercase_in(claim[: parts[0].end], passages):
         parts[0] = Part(parts[0].key, PartKind.NAME, parts[0].start, parts[0].end)  # 'Anna sold ...', not 'Expense reports'
     out = []
+    used: set[int] = set()
     for clause in _clauses(claim, parts):
         total = sum(WEIGHTS[p.kind] for p in clause)
-        best, best_cov = None, -1.0
-        for w in windows:
-            cov = sum(WEIGHTS[p.kind] for p in clause if p.key in w.keys) / total
-            if cov > best_cov + 1e-9 or (abs(cov - best_cov) <= 1e-9 and best and w.end - w.start < best.end - best.start):
-                best, best_cov = w, cov
+        best, best_rank = None, None
+        for w in windows:  # most coverage, then a passage already backing the claim, then earlier passages, then short
+            cov = round(sum(WEIGHTS[p.kind] for p in clause if p.key in w.keys) / total, 9)
+            rank = (cov, w.passage in used, -w.passage, w.start - w.end)
+            if best_rank is None or rank > best_rank:
+                best, best_rank = w, rank
+        best_cov = best_rank[0] if best_rank else 0.0
+        if best is not None and best_cov > 0:
+            used.add(best.passage)
         missing = [p for p in clause if best is None or p.key not in best.keys]
         out.append(ClauseSupport(clause, best, max(best_cov, 0.0), missing))
     return out
