@@ -199,7 +199,7 @@ class ClauseSupport:
 
 
 def clause_support(claim: str, passages: list[str]) -> list[ClauseSupport]:
-    """Each clause of `claim` with the window that backs most of it (the shortest among equals)."""
+    """Each clause of `claim` with the window that backs most of it."""
     windows = _windows(passages)
     parts = _keys(claim)
     if parts and parts[0].start == 0 and claim[:1].isupper() and not _lowercase_in(claim[: parts[0].end], passages):
@@ -223,11 +223,14 @@ def clause_support(claim: str, passages: list[str]) -> list[ClauseSupport]:
 
 
 def cheap_score(clauses: list[ClauseSupport]) -> float:
-    """The weakest clause's coverage, lowered further for each number or name of the claim that no window holds."""
+    """The weakest clause's coverage, lowered by 0.1 for each name, number or date missing from its clause's window."""
     if not clauses:
         return 0.0
     hard_missing = sum(1 for c in clauses for p in c.missing if p.kind in HARD)
     return max(0.0, min(c.coverage for c in clauses) - 0.1 * hard_missing)
+
+
+_STOPWORD = re.compile(r"\b(?:" + "|".join(sorted(STOPWORDS)) + r")\b")
 
 
 def _unsupported_spans(claim: str, clauses: list[ClauseSupport]) -> list[str]:
@@ -235,7 +238,7 @@ def _unsupported_spans(claim: str, clauses: list[ClauseSupport]) -> list[str]:
     missing = sorted((p for c in clauses for p in c.missing), key=lambda p: p.start)
     spans: list[list[int]] = []
     for p in missing:
-        if spans and not _TOKEN.search(re.sub(r"\b(?:" + "|".join(STOPWORDS) + r")\b", "", claim[spans[-1][1] : p.start].lower())):
+        if spans and not _TOKEN.search(_STOPWORD.sub("", claim[spans[-1][1] : p.start].lower())):
             spans[-1][1] = p.end
         else:
             spans.append([p.start, p.end])
@@ -243,8 +246,8 @@ def _unsupported_spans(claim: str, clauses: list[ClauseSupport]) -> list[str]:
 
 
 class Judge:
-    """Cheap text checks first; an optional model decides the uncertain band within `budget_s` per call of
-    `judge_many` (claims past the budget keep their cheap verdict)."""
+    """Cheap text checks first; an optional model decides the uncertain band while `deadline` (time.monotonic())
+    has not passed (past it a claim keeps its cheap verdict)."""
 
     def __init__(self, thresholds: JudgeThresholds | None = None, model: SupportModel | None = None) -> None:
         self.thresholds = thresholds or JudgeThresholds()
@@ -278,7 +281,3 @@ class Judge:
     def close(self) -> None:
         if self.model is not None:
             self.model.close()
-
-    def judge_many(self, items: list[tuple[str, list[str]]], budget_s: float | None = None) -> list[Judgement]:
-        deadline = None if budget_s is None else time.monotonic() + budget_s
-        return [self.judge(claim, passages, deadline=deadline) for claim, passages in items]
