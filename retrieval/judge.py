@@ -166,14 +166,20 @@ class _Window:
     keys: frozenset[str]
 
 
+@lru_cache(maxsize=256)
+def _sentence_keys(text: str) -> tuple[tuple[tuple[int, int], ...], tuple[frozenset[str], ...]]:
+    """A passage's sentence spans and each sentence's comparable keys (cached: an answer's sentences all read the
+    same few blocks). A table row is read with its table's header row ('Oslo | NOK 1,850' under 'City | Cap'), as
+    the extractive generator and the quotes do."""
+    units = quote_candidates(text)
+    return tuple((s, e) for s, e, _ in units), tuple(frozenset(p.key for p in _keys(scored)) for _, _, scored in units)
+
+
 def _windows(passages: list[str], size: int = WINDOW) -> list[_Window]:
-    """Every run of 1..`size` consecutive sentences of each passage. A table row is read with its table's header
-    row ('Oslo | NOK 1,850' under 'City | Cap'), as the extractive generator and the quotes do."""
+    """Every run of 1..`size` consecutive sentences of each passage."""
     out = []
     for i, text in enumerate(passages):
-        units = quote_candidates(text)
-        spans = [(s, e) for s, e, _ in units]
-        sentence_keys = [frozenset(p.key for p in _keys(scored)) for _, _, scored in units]
+        spans, sentence_keys = _sentence_keys(text)
         for a in range(len(spans)):
             keys: frozenset[str] = frozenset()
             for b in range(a, min(a + size, len(spans))):
