@@ -28,7 +28,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.common import percentile, uptime_line  # noqa: E402
-from grounded.retrieval.judge import Judge, JudgeThresholds, clause_support, cheap_score  # noqa: E402
+from grounded.retrieval.judge import Judge, JudgeThresholds, cheap_score, clause_support, vetoed  # noqa: E402
 
 DEFAULT_DATA = Path(os.environ.get("GROUNDED_EVALDATA", Path(__file__).resolve().parents[2] / "shared" / "evaldata")) \
     / "wice_dev"
@@ -105,17 +105,21 @@ def run_old(claims: list[dict]) -> tuple[list[bool], list[float]]:
 
 
 def run_cheap(claims: list[dict]) -> tuple[list[float], list[float]]:
+    """The cheap score per claim, -1 where a number or date of the claim is vetoed (never supported, never sent to
+    the model), and the time it took."""
+    veto = JudgeThresholds().veto
     out, times = [], []
     for c in claims:
         t = time.perf_counter()
-        out.append(cheap_score(clause_support(c["claim"], c["passages"])))
+        clauses = clause_support(c["claim"], c["passages"])
+        out.append(-1.0 if vetoed(clauses, veto) else cheap_score(clauses))
         times.append(time.perf_counter() - t)
     return out, times
 
 
 def tune_cheap(cheap: list[float], gold: list[bool]) -> float:
     best, best_th = None, 0.5
-    for th in sorted(set(cheap)):
+    for th in sorted(set(cheap) - {-1.0}):
         s = scores([x >= th for x in cheap], gold)
         if _better(s, best):
             best, best_th = s, th

@@ -73,12 +73,12 @@ class Judgement(ClaimVerdict):
 class JudgeThresholds(BaseModel):
     """Tuned on the first half of WiCE dev (bench/wice.py); see docs/results.md, issue 11."""
 
-    supported: float = Field(default=0.3, description="cheap score at or above which a claim is supported")
+    supported: float = Field(default=0.311, description="cheap score at or above which a claim is supported")
     uncertain_low: float = Field(default=0.6, description="cheap scores in [uncertain_low, uncertain_high) go to the model")
     uncertain_high: float = Field(default=0.9)
     model_yes: float = Field(default=0.5, description="P(yes) at or above which the model's verdict is supported")
-    veto: frozenset[PartKind] = Field(default=frozenset(), description="kinds of part that, missing from their "
-                                      "clause's window, make the claim unsupported whatever the score")
+    veto: frozenset[PartKind] = Field(default=frozenset({PartKind.NUMBER, PartKind.DATE}), description="kinds of "
+                                      "part that, missing from their clause's window, make the claim unsupported")
 
 
 class SupportModel(Protocol):
@@ -239,6 +239,11 @@ def cheap_score(clauses: list[ClauseSupport]) -> float:
 _STOPWORD = re.compile(r"\b(?:" + "|".join(sorted(STOPWORDS)) + r")\b")
 
 
+def vetoed(clauses: list[ClauseSupport], kinds: frozenset[PartKind]) -> bool:
+    """Is a part of one of these kinds missing from its clause's window (a wrong year, a wrong amount)?"""
+    return any(p.kind in kinds for c in clauses for p in c.missing)
+
+
 def _unsupported_spans(claim: str, clauses: list[ClauseSupport]) -> list[str]:
     """Runs of the claim's missing parts, joined when only stopwords and punctuation lie between them."""
     missing = sorted((p for c in clauses for p in c.missing), key=lambda p: p.start)
@@ -271,10 +276,10 @@ class Judge:
                 seen.add((w.passage, w.start, w.end))
                 evidence.append(EvidenceQuote(passage=w.passage, quote=passages[w.passage][w.start : w.end]))
         unsupported = _unsupported_spans(claim, clauses)
-        vetoed = any(p.kind in t.veto for c in clauses for p in c.missing)
-        verdict = Judgement(supported=score >= t.supported and not vetoed, score=round(score, 4), evidence=evidence,
+        veto = vetoed(clauses, t.veto)
+        verdict = Judgement(supported=score >= t.supported and not veto, score=round(score, 4), evidence=evidence,
                             unsupported=unsupported, method=JudgeMethod.CHEAP, cheap_score=round(score, 4))
-        if self.model is not None and not vetoed and t.uncertain_low <= score < t.uncertain_high and evidence:
+        if self.model is not None and not veto and t.uncertain_low <= score < t.uncertain_high and evidence:
             remaining = None if deadline is None else deadline - time.monotonic()
             if remaining is None or remaining > 0:
                 p = self.model.p_yes(claim, [e.quote for e in evidence], timeout_s=remaining or 60.0)
