@@ -78,3 +78,17 @@ def test_local_judge_works_with_the_extractive_generator(tmp_path):
     metrics = json.loads((tmp_path / "r" / "report.json").read_text())["metrics"]
     for name in ("ragas_faithfulness", "ragas_response_relevancy"):
         assert isinstance(metrics[name]["value"], float), metrics[name]
+
+
+@pytest.mark.unit
+def test_eval_without_the_eval_extra_says_how_to_install_it(monkeypatch, tmp_path):
+    """`grounded eval` on an install without `[eval]`: exit 2 and the install command, no ImportError."""
+    from typer.testing import CliRunner
+
+    from grounded.cli import app, common
+
+    installed = common.find_spec
+    monkeypatch.setattr(common, "find_spec", lambda name: None if name == "ragas" else installed(name))
+    result = CliRunner().invoke(app, ["eval", str(make_dataset(tmp_path / "ds")), "-c", "tiny"])
+    assert result.exit_code == 2
+    assert "pip install 'grounded[eval]'" in " ".join(result.stderr.split())
