@@ -22,7 +22,7 @@ def ragas_metrics(
         RagasSample(
             question=r.question.question,
             answer=r.answer.answer if r.answer and r.answer.status.value in ("answered", "partial") else None,
-            contexts=[e.text for e in r.evidence],
+            contexts=[e.chunk.text for e in r.evidence],
             reference=r.question.reference_answers[0] if r.question.reference_answers else None,
             reference_contexts=r.question.reference_contexts,
             retrieved_ids=r.ranked_doc_ids,
@@ -40,22 +40,23 @@ def _judge_config(components, judge: str, JudgeConfig):
     g = components.settings.generator
     if judge == "none":
         yield None
-    elif judge == "openai":
+        return
+    if judge == "openai":
         if not g.base_url:
             raise ValueError("--judge openai needs GROUNDED_GENERATOR__BASE_URL")
         yield JudgeConfig(base_url=g.base_url, model=g.model, api_key=g.api_key.get_secret_value(),
                           timeout_s=g.timeout_s, max_tokens=1024)
-    else:
-        from grounded.retrieval.generators.local import LocalGenerator
-        from grounded.retrieval.judge_model import ModelJudge
+        return
+    endpoint = components.generator.endpoint()
+    if endpoint is not None:
+        yield JudgeConfig(base_url=endpoint.base_url, model=endpoint.model,
+                          api_key=endpoint.api_key.get_secret_value(), timeout_s=max(g.timeout_s, 120), max_tokens=1024)
+        return
+    # a backend without an LLM (extractive): the judge brings up its own runtime, kept up until scoring is done
+    from grounded.retrieval.judge_model import ModelJudge
 
-        if isinstance(components.generator, LocalGenerator):
-            base_url, api_key = components.generator.endpoint()
-            yield JudgeConfig(base_url=base_url, model=components.generator.model, api_key=api_key,
-                              timeout_s=max(g.timeout_s, 120), max_tokens=1024)
-            return
-        with ModelJudge(models_dir=components.settings.models_dir, kind=g.local_model, threads=g.local_threads,
-                        n_ctx=g.local_ctx) as runtime:
-            base_url, api_key, model = runtime.endpoint
-            yield JudgeConfig(base_url=base_url, model=model, api_key=api_key, timeout_s=max(g.timeout_s, 120),
-                              max_tokens=1024)
+    with ModelJudge(models_dir=components.settings.models_dir, kind=g.local_model, threads=g.local_threads,
+                    n_ctx=g.local_ctx) as runtime:
+        base_url, api_key, model = runtime.endpoint
+        yield JudgeConfig(base_url=base_url, model=model, api_key=api_key, timeout_s=max(g.timeout_s, 120),
+                          max_tokens=1024)

@@ -54,7 +54,7 @@ class Components:
             traces=TraceStore(self.settings.traces_dir),
             gate_settings=self.settings.gate,
             embedder_name=self.embedder.model_name,
-            max_tokens=self.settings.generator.max_tokens,
+            generator_settings=self.settings.generator,
         )
 
     def ingestor(self):
@@ -66,7 +66,7 @@ class Components:
         if "answers" in self.__dict__:
             self.answers.verifier.close()
         generator = self.__dict__.get("generator")
-        if generator is not None and hasattr(generator, "close"):
+        if generator is not None:
             generator.close()
         if "store" in self.__dict__:
             self.store.close()

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 
 from pydantic import BaseModel, Field
 
-from grounded.contracts import Citation, Evidence, RemovedSentence
+from grounded.contracts import AnswerSentence, Citation, Evidence, RemovedSentence
 from grounded.settings import Settings
 from grounded.text import MARKER, markers, split_sentences, strip_markers
 from grounded.retrieval.judge import Judge, JudgeThresholds, PartKind
@@ -51,10 +51,11 @@ class SentenceVerdict(BaseModel):
 class Verified(BaseModel):
     text: str
     citations: list[Citation]
+    sentences: list[AnswerSentence] = Field(description="the kept sentences with their renumbered markers")
     removed: list[RemovedSentence]
     kept: int
     support: float
-    sentences: list[SentenceVerdict] = Field(default_factory=list)
+    verdicts: list[SentenceVerdict] = Field(default_factory=list, description="every sentence's verdict, in order")
 
 
 def draft_sentences(answer: str) -> list[DraftSentence]:
@@ -121,7 +122,8 @@ class CitationVerifier:
         verdicts = self.check(sentences, blocks, budget_s)
         renumber: dict[int, int] = {}
         spans: dict[int, tuple[int, int]] = {}
-        kept, removed = [], []
+        kept: list[AnswerSentence] = []
+        removed = []
         for v in verdicts:
             if not v.supported:
                 removed.append(RemovedSentence(sentence=v.sentence, reason=v.reason or "not supported"))
@@ -132,12 +134,13 @@ class CitationVerifier:
                 start = text.find(quote)
                 a, b = spans.get(m, (start, start + len(quote)))
                 spans[m] = (min(a, start), max(b, start + len(quote)))
-            kept.append(v.sentence + " " + "".join(f"[{renumber[m]}]" for m in sorted(v.quotes, key=renumber.get)))
+            kept.append(AnswerSentence(text=v.sentence, markers=sorted(renumber[m] for m in v.quotes)))
         citations = []
         for m, n in sorted(renumber.items(), key=lambda kv: kv[1]):
             c, (a, b) = blocks[m].chunk, spans[m]
             citations.append(Citation(marker=n, chunk_id=c.chunk_id, doc_id=c.doc_id, source=c.source, title=c.title,
                                       section=c.section, page=c.page, quote=c.text[a:b], score=round(blocks[m].score, 6)))
         scores = [v.score for v in verdicts if v.supported]
-        return Verified(text=" ".join(kept), citations=citations, removed=removed, kept=len(kept),
-                        support=sum(scores) / len(scores) if scores else 0.0, sentences=verdicts)
+        text = " ".join(s.text + " " + "".join(f"[{n}]" for n in s.markers) for s in kept)
+        return Verified(text=text, citations=citations, sentences=kept, removed=removed, kept=len(kept),
+                        support=sum(scores) / len(scores) if scores else 0.0, verdicts=verdicts)

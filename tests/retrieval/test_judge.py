@@ -67,18 +67,18 @@ def test_sentence_backed_by_another_shown_block_is_kept_and_renumbered():
     assert v.kept == 1 and v.removed == []
     assert v.text.endswith("[1]") and v.citations[0].chunk_id == "c2"
     assert v.citations[0].quote == "Expense reports must be submitted within 30 days of the end of the trip."
-    assert v.sentences[0].blocks == [2] and v.sentences[0].cited == [1]
+    assert v.verdicts[0].blocks == [2] and v.verdicts[0].cited == [1]
 
 
 def test_entity_swap_is_unsupported():
     v = CitationVerifier().verify("The contractor produces the list [1].", BLOCKS)
     assert v.kept == 0 and "contractor" in v.removed[0].reason
-    assert v.sentences[0].unsupported == ["contractor"]
+    assert v.verdicts[0].unsupported == ["contractor"]
 
 
 def test_number_swap_is_unsupported():
     v = CitationVerifier().verify("The owner produces the list of defects within 15 days [1].", BLOCKS)
-    assert v.kept == 0 and v.sentences[0].unsupported == ["15"]
+    assert v.kept == 0 and v.verdicts[0].unsupported == ["15"]
 
 
 def test_number_formats_are_normalised():

@@ -36,4 +36,4 @@ def test_entity_and_number_swaps_are_removed(components, demo_collection):
                             "Contractors"),
                            ("Expense reports must be submitted within 45 days of the end of the trip [3].", "45")]:
         v = components.answers.verifier.verify(wrong, blocks)
-        assert v.kept == 0 and missing in v.sentences[0].unsupported, (wrong, v.sentences[0])
+        assert v.kept == 0 and missing in v.verdicts[0].unsupported, (wrong, v.verdicts[0])
