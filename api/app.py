@@ -18,7 +18,7 @@ from grounded.api.idempotency import IdempotencyMiddleware, IdempotencyStore
 from grounded.api.jobs import JobRunner
 from grounded.api.metrics import Metrics, MetricsMiddleware
 from grounded.api.routes import (
-    chat, collections, documents, health, jobs, keys, openai_compat, traces, ui, variants, versions,
+    chat, collections, documents, health, jobs, keys, openai_compat, traces, ui, variants, verify, versions,
 )
 from grounded.app import Components
 from grounded.settings import Settings
@@ -29,7 +29,7 @@ log = logging.getLogger("grounded.api")
 
 ROUTERS = (
     chat.router, openai_compat.router, collections.router, documents.router,
-    jobs.router, keys.router, traces.router, health.router, versions.router, variants.router,
+    jobs.router, keys.router, traces.router, health.router, versions.router, variants.router, verify.router,
 )
 
 

@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from grounded.cli import ask, collections, evals, ingest, rollout, serve
+from grounded.cli import ask, collections, evals, ingest, rollout, serve, verify
 from grounded.quiet import quiet_libraries
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="Grounded: answers only from your documents.")
@@ -18,6 +18,7 @@ app.add_typer(ingest.app)
 app.add_typer(ask.app)
 app.add_typer(serve.app)
 app.add_typer(evals.app, name="eval")
+app.add_typer(verify.app)
 app.add_typer(collections.app, name="collections")
 app.add_typer(rollout.app)
 
