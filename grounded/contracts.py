@@ -101,6 +101,10 @@ class IngestReport(BaseModel):
     seconds: float = 0.0
 
 
+COLLECTION_NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$"
+"""Collection names are also folder names on disk: no separators, no leading dot."""
+
+
 class CollectionInfo(BaseModel):
     name: str
     embed_model: str

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 from enum import StrEnum
-from typing import Any, Iterable, Protocol
+from typing import Annotated, Any, Iterable, Protocol
 
 import numpy as np
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StringConstraints
 
 from grounded.contracts import Chunk, CollectionInfo, DocumentInfo, Evidence
 from grounded.sparse import SparseVec
@@ -31,12 +31,22 @@ class CollectionNotFound(KeyError):
         return f"collection not found: {self.args[0]}"
 
 
+PayloadKey = Annotated[str, StringConstraints(pattern=r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$",
+                                             max_length=128)]
+"""A payload field, dotted for nested keys: Qdrant parses keys as paths, so brackets, quotes and empty parts
+are refused here rather than failing inside the store."""
+PayloadInt = Annotated[int, Field(ge=-(2**63), le=2**63 - 1)]
+"""Qdrant stores integers as 64-bit."""
+
+
 class SearchFilter(BaseModel):
     """Metadata filters; all given conditions must hold."""
 
     doc_ids: list[str] | None = Field(default=None, description="only these documents")
     source_prefix: str | None = Field(default=None, description="only documents under this folder, e.g. 'hr'")
-    equals: dict[str, str | int | bool] = Field(default_factory=dict, description="payload key == value")
+    equals: dict[PayloadKey, str | bool | PayloadInt] = Field(
+        default_factory=dict, description="payload key (dotted path) == value"
+    )
 
     def is_empty(self) -> bool:
         return not self.doc_ids and not self.source_prefix and not self.equals

@@ -7,6 +7,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 import uvicorn
@@ -14,18 +15,18 @@ from api_e2e import ADMIN_KEY, Running
 
 from grounded.api.app import create_app
 from grounded.app import Components
+from grounded.settings import Settings
 
 STARTUP_TIMEOUT_S = 180
 
 
-@pytest.fixture(scope="module")
-def server(settings_factory) -> Iterator[Running]:
-    settings = settings_factory(admin_key=ADMIN_KEY, api={"max_upload_mb": 1})  # a fresh home, extractive
-    components = Components(settings)
-    app = create_app(settings, components)
+@contextmanager
+def running_server(settings: Settings, components: Components) -> Iterator[Running]:
+    """The app served on a free loopback port until the block ends (the components stay the caller's)."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
+    url = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    app = create_app(settings, components, url=url)
     uv = uvicorn.Server(uvicorn.Config(app, log_level="warning"))
     thread = threading.Thread(target=uv.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
@@ -35,10 +36,19 @@ def server(settings_factory) -> Iterator[Running]:
         assert time.monotonic() < deadline, "uvicorn did not start in time"
         time.sleep(0.05)
     try:
-        yield Running(f"http://127.0.0.1:{port}", app, settings, components)
+        yield Running(url, app, settings, components)
     finally:
         uv.should_exit = True
         thread.join(30)
         sock.close()
-        components.close()
 
+
+@pytest.fixture(scope="module")
+def server(settings_factory) -> Iterator[Running]:
+    settings = settings_factory(admin_key=ADMIN_KEY, api={"max_upload_mb": 2, "max_file_mb": 1})  # extractive
+    components = Components(settings)
+    try:
+        with running_server(settings, components) as running:
+            yield running
+    finally:
+        components.close()
