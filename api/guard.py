@@ -55,7 +55,7 @@ class RequestGuard:
             return
         secret = bearer_secret(scope)
         if secret is None or self.keys.authenticate(secret) is None:
-            await self.app(scope, _replay(b""), send)  # the route answers 401 (named in the audit log and metrics)
+            await self.app(scope, _replay(b"", receive), send)  # the route answers 401 (audited and counted by name)
             return
         if scope["method"] not in BODY_METHODS:
             await self.app(scope, receive, send)
@@ -80,7 +80,7 @@ class RequestGuard:
             detail = "the JSON body holds a lone surrogate (an unpaired \\ud800-\\udfff escape); send valid Unicode"
             await error_response(422, detail)(scope, receive, send)
             return
-        await self.app(scope, _replay(body), send)
+        await self.app(scope, _replay(body, receive), send)
 
     async def _stream(self, scope: Scope, receive: Receive, send: Send, limit: int, too_large) -> None:
         """Pass the body through, counting; past the limit answer 413 and tell the app the client left."""
@@ -132,14 +132,15 @@ async def _read_all(receive: Receive, limit: int) -> bytes:
     return bytes(body)
 
 
-def _replay(body: bytes) -> Receive:
+def _replay(body: bytes, receive: Receive) -> Receive:
+    """`body` as the whole request, then the real channel (a streaming response listens on it for a disconnect)."""
     sent = False
 
-    async def receive() -> Message:
+    async def replayed() -> Message:
         nonlocal sent
         if not sent:
             sent = True
             return {"type": "http.request", "body": body, "more_body": False}
-        return {"type": "http.disconnect"}
+        return await receive()
 
-    return receive
+    return replayed

@@ -1,5 +1,6 @@
-"""`source_path` confinement: a collection's server-side source must lie inside one of `api.source_roots`, and
-responses show it relative to that root, never as an absolute server path."""
+"""`source_path` confinement: a collection's server-side source must lie inside one of `api.source_roots` (and
+never inside GROUNDED_HOME, which holds the keys and the store), and responses show it relative to that root,
+never as an absolute server path."""
 
 from __future__ import annotations
 
@@ -25,9 +26,12 @@ def allowed_source(settings: Settings, given: str) -> Path:
         )
     candidate = Path(given)
     resolved = (candidate if candidate.is_absolute() else roots[0] / candidate).resolve()
-    if not any(resolved.is_relative_to(root) for root in roots):
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT,
-                            "source_path must lie inside one of the allowed source roots (api.source_roots)")
+    home = settings.home.resolve()
+    if resolved.is_relative_to(home) or not any(resolved.is_relative_to(root) for root in roots):
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_CONTENT,
+            "source_path must lie inside one of the allowed source roots (api.source_roots), outside GROUNDED_HOME",
+        )
     if not resolved.exists():
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, f"source_path not found on the server: {given}")
     return resolved

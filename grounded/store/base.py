@@ -8,6 +8,7 @@ document (complete, partial, stale) is read from the store itself and can never 
 from __future__ import annotations
 
 from collections import defaultdict
+from pathlib import Path
 from enum import StrEnum
 from typing import Annotated, Any, Iterable, Protocol
 
@@ -89,7 +90,11 @@ def doc_prefixes(doc_id: str) -> list[str]:
 
 
 def chunk_payload(chunk: Chunk) -> dict[str, Any]:
+    """What the store keeps of a chunk. Payloads reach API responses (citations, document lists), so an absolute
+    server path as `source` is stored as the document's relative id instead."""
     payload = chunk.model_dump(mode="json")
+    if Path(payload["source"]).is_absolute():
+        payload["source"] = chunk.doc_id
     payload["doc_prefixes"] = doc_prefixes(chunk.doc_id)
     return payload
 

@@ -44,8 +44,10 @@ def running_server(settings: Settings, components: Components) -> Iterator[Runni
 
 
 @pytest.fixture(scope="module")
-def server(settings_factory) -> Iterator[Running]:
-    settings = settings_factory(admin_key=ADMIN_KEY, api={"max_upload_mb": 2, "max_file_mb": 1})  # extractive
+def server(settings_factory, tmp_path_factory) -> Iterator[Running]:
+    """Extractive generator; tests' temp folders are the allowed source roots."""
+    api = {"max_upload_mb": 2, "max_file_mb": 1, "source_roots": [tmp_path_factory.getbasetemp()]}
+    settings = settings_factory(admin_key=ADMIN_KEY, api=api)
     components = Components(settings)
     try:
         with running_server(settings, components) as running:

@@ -164,7 +164,8 @@ def test_openapi_lists_the_error_responses(server):
 def test_audit_log_and_traces_are_private(server, loaded):
     with server.client() as client:
         r = client.post("/v1/chat", json={"collection": COLLECTION, "question": LEAVE_QUESTION})
-        assert r.status_code == 200
+        assert r.status_code == 200 and r.json()["citations"]
+        assert str(server.settings.home) not in r.text  # citations carry relative ids, not server paths
         client.post("/v1/collections", json={"name": "private-check"})
     home = server.settings.home
     trace = home / "traces" / f"{r.json()['trace_id']}.json"
@@ -195,3 +196,45 @@ def test_a_new_collection_does_not_inherit_traces_or_jobs_of_a_deleted_one(serve
     with server.client(key["secret"]) as new_owner:
         assert new_owner.get(f"/v1/traces/{trace_id}").status_code == 404
         assert new_owner.get(f"/v1/jobs/{ingest['id']}").status_code == 404
+
+
+def test_source_path_only_inside_allowed_roots_and_never_shown_absolute(server, loaded, tmp_path):
+    inside = tmp_path / "corpus"
+    inside.mkdir()
+    (inside / "leave-policy.md").write_text(DOCS["leave-policy.md"])
+    with server.client() as root:
+        scoped = root.post("/v1/keys", json={"role": "admin", "collections": ["outside"]}).json()
+        for path in ("/etc", str(server.settings.home), f"{inside}/../../../../etc"):
+            r = root.post("/v1/collections", json={"name": "outside", "source_path": path})
+            assert r.status_code == 422, (path, r.text)
+            assert "source roots" in _error_shape(r)
+        r = root.post("/v1/collections", json={"name": "inside", "source_path": str(inside)})
+        assert r.status_code == 201, r.text
+        assert r.json()["source_path"] == inside.relative_to(tmp_path.parent).as_posix()
+        job = wait_for_job(root, root.post("/v1/collections/inside/reingest").json()["id"])
+        assert job["status"] == "succeeded", job
+        listed = root.get("/v1/collections").text + root.get("/v1/collections/inside/documents").text
+    with server.client(scoped["secret"]) as tenant:
+        r = tenant.post("/v1/collections", json={"name": "outside", "source_path": "/etc"})
+        assert r.status_code == 422, r.text
+        r = tenant.post("/v1/collections", json={"name": "outside"})
+        assert r.status_code == 201
+        r = tenant.post("/v1/collections/outside/reingest", json={"path": "/etc"})
+        assert r.status_code == 422, r.text
+    assert str(tmp_path) not in listed and str(server.settings.home) not in listed
+
+
+def test_an_upload_never_removes_folder_documents_under_uploads(server, loaded, tmp_path):
+    corpus = tmp_path / "corpus"
+    (corpus / "uploads").mkdir(parents=True)
+    (corpus / "uploads" / "handbook.md").write_text(DOCS["leave-policy.md"])
+    (corpus / "expenses.md").write_text(DOCS["expenses.md"])
+    with server.client() as client:
+        create_collection(client, "mixed", source_path=corpus)
+        assert wait_for_job(client, client.post("/v1/collections/mixed/reingest").json()["id"])["status"] == "succeeded"
+        before = {d["doc_id"] for d in client.get("/v1/collections/mixed/documents").json()}
+        assert before == {"uploads/handbook.md", "expenses.md"}
+        job = upload(client, "mixed", {"vpn-guide.txt": DOCS["vpn-guide.txt"]})
+        assert wait_for_job(client, job.json()["id"])["status"] == "succeeded"
+        after = {d["doc_id"] for d in client.get("/v1/collections/mixed/documents").json()}
+    assert after == before | {"uploads/vpn-guide.txt"}
