@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from grounded.contracts import COLLECTION_NAME_PATTERN, Answer, Citation, CollectionInfo, IngestReport
+from grounded.contracts import COLLECTION_NAME_PATTERN, Answer, Citation, CollectionInfo, IngestReport, SourceRoot
 from grounded.store import SearchFilter
 from grounded.retrieval.generators.base import ChatTurn
 
@@ -185,6 +185,9 @@ class CollectionCreate(BaseModel):
 class CollectionOut(CollectionInfo):
     source_path: str | None = Field(
         default=None, description="the re-ingest source relative to its allowed root; null if unset or outside them"
+    )
+    sources: list[SourceRoot] = Field(
+        default_factory=list, description="the roots inside api.source_roots, each path relative to its root"
     )
     chunks: int | None = Field(description="null while another process (a CLI ingest) holds the collection")
 

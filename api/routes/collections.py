@@ -39,9 +39,11 @@ def collection_out(info: CollectionInfo, store: VectorStore, settings: Settings)
         chunks = store.count(info.name)
     except StoreUnavailable:
         chunks = None
+    shown = [root.model_copy(update={"path": path}) for root in info.sources
+             if (path := public_source(settings, root.path)) is not None]
     return CollectionOut(
-        **info.model_dump(exclude={"source_path"}), source_path=public_source(settings, info.source_path),
-        chunks=chunks,
+        **info.model_dump(exclude={"source_path", "sources"}), source_path=public_source(settings, info.source_path),
+        sources=shown, chunks=chunks,
     )
 
 

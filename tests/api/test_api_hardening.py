@@ -238,3 +238,11 @@ def test_an_upload_never_removes_folder_documents_under_uploads(server, loaded, 
         assert wait_for_job(client, job.json()["id"])["status"] == "succeeded"
         after = {d["doc_id"] for d in client.get("/v1/collections/mixed/documents").json()}
     assert after == before | {"uploads/vpn-guide.txt"}
+
+
+def test_job_reports_show_no_server_paths(server, loaded):
+    with server.client() as client:
+        job = upload(client, COLLECTION, {"canteen-2.txt": "The canteen closes at 15:00.\n"}).json()
+        done = wait_for_job(client, job["id"])
+    assert done["status"] == "succeeded" and done["report"]["added"] == 1
+    assert str(server.settings.home) not in str(done)
