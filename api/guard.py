@@ -1,7 +1,8 @@
-"""The request guard (ASGI, outside the idempotency layer): under `/v1/`, a request without a valid key reaches its
-route with an empty body, so the route's key check refuses it (401) before a byte of the real body is read; bodies are bounded while they stream in (JSON: `api.max_json_kb`,
-uploads: `api.max_upload_mb`); a JSON body holding a lone surrogate (valid JSON, but no UTF-8 can encode it) is a
-422 here, before any route, store or trace tries to encode it."""
+"""The request guard (ASGI, outside the idempotency layer). Under `/v1/`: a request without a valid key reaches its
+route with an empty body, so the route's key check refuses it (401) before a byte of the real body is read;
+bodies are bounded while they stream in (JSON: `api.max_json_kb`, uploads: `api.max_upload_mb`); a JSON body
+holding a lone surrogate (valid JSON, but no UTF-8 can encode it) is a 422 here, before any route, store or
+trace tries to encode it."""
 
 from __future__ import annotations
 

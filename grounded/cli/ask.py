@@ -31,6 +31,7 @@ def ask(
     While a server runs on this GROUNDED_HOME, the question goes through its API."""
     from grounded.contracts import Answer
 
+<<<<<<< HEAD
     if not question.strip():
         exit_with('the question is empty: ask something, e.g. grounded ask "How many leave days?" -c NAME')
     settings = settings_or_exit(profile)
@@ -41,6 +42,19 @@ def ask(
         answer = Answer.model_validate(call_once(remote, "POST", "/v1/chat", json=body))
     else:
         answer = _ask_here(settings, collection, question, doc, under, top_k)
+=======
+    with open_components(settings_or_exit(profile)) as components:
+        try:
+            if components.store.get_collection(collection) is None:
+                raise CollectionNotFound(collection)
+            filters = SearchFilter(doc_ids=doc or None, under=under)
+            answer = components.answers.ask(
+                AskRequest(collection=collection, question=question, filters=filters, top_k=top_k)
+            )
+        except CollectionNotFound as exc:
+            err.print(f"[red]{exc}[/red]")
+            raise typer.Exit(EXIT_USAGE) from exc
+>>>>>>> main
     if as_json:
         sys.stdout.write(answer.model_dump_json(indent=2) + "\n")
     else:

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import re
 from contextlib import contextmanager
+from importlib.util import find_spec
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Iterator, NoReturn, Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from grounded.api.presence import running_server
 from grounded.contracts import COLLECTION_NAME_PATTERN
@@ -70,6 +72,7 @@ def open_components(settings: Settings) -> Iterator[Components]:
         components.close()
 
 
+<<<<<<< HEAD
 def refuse_if_served(settings: Settings) -> None:
     """Commands that need the embedded store in this process cannot run while a server owns it."""
     info = running_server(settings.home)
@@ -78,3 +81,12 @@ def refuse_if_served(settings: Settings) -> None:
             f"a grounded server (pid {info.pid}, {info.url or 'starting'}) owns {settings.home}; this command "
             "cannot run through it: stop the server, or use another GROUNDED_HOME"
         )
+=======
+def require_extra(extra: str, *modules: str) -> None:
+    """Exit 2 with the install command, not an ImportError, when an optional extra is not installed."""
+    missing = [m for m in modules if find_spec(m) is None]
+    if missing:
+        install = escape(f"pip install 'grounded[{extra}]'")
+        err.print(f"[red]this command needs the '{extra}' extra[/red] (missing: {', '.join(missing)}); {install}")
+        raise typer.Exit(EXIT_USAGE)
+>>>>>>> main
