@@ -31,30 +31,16 @@ def ask(
     While a server runs on this GROUNDED_HOME, the question goes through its API."""
     from grounded.contracts import Answer
 
-<<<<<<< HEAD
     if not question.strip():
         exit_with('the question is empty: ask something, e.g. grounded ask "How many leave days?" -c NAME')
     settings = settings_or_exit(profile)
     remote = server_for(settings)
     if remote is not None:
         body = {"collection": collection, "question": question, "top_k": top_k,
-                "filters": {"doc_ids": doc or None, "source_prefix": under}}
+                "filters": {"doc_ids": doc or None, "under": under}}
         answer = Answer.model_validate(call_once(remote, "POST", "/v1/chat", json=body))
     else:
         answer = _ask_here(settings, collection, question, doc, under, top_k)
-=======
-    with open_components(settings_or_exit(profile)) as components:
-        try:
-            if components.store.get_collection(collection) is None:
-                raise CollectionNotFound(collection)
-            filters = SearchFilter(doc_ids=doc or None, under=under)
-            answer = components.answers.ask(
-                AskRequest(collection=collection, question=question, filters=filters, top_k=top_k)
-            )
-        except CollectionNotFound as exc:
-            err.print(f"[red]{exc}[/red]")
-            raise typer.Exit(EXIT_USAGE) from exc
->>>>>>> main
     if as_json:
         sys.stdout.write(answer.model_dump_json(indent=2) + "\n")
     else:
@@ -68,7 +54,7 @@ def _ask_here(settings, collection: str, question: str, doc, under, top_k) -> An
     with open_components(settings) as components:
         if components.store.get_collection(collection) is None:
             exit_with(str(CollectionNotFound(collection)))
-        filters = SearchFilter(doc_ids=doc or None, source_prefix=under)
+        filters = SearchFilter(doc_ids=doc or None, under=under)
         return components.answers.ask(AskRequest(collection=collection, question=question, filters=filters, top_k=top_k))
 
 

@@ -72,7 +72,6 @@ def open_components(settings: Settings) -> Iterator[Components]:
         components.close()
 
 
-<<<<<<< HEAD
 def refuse_if_served(settings: Settings) -> None:
     """Commands that need the embedded store in this process cannot run while a server owns it."""
     info = running_server(settings.home)
@@ -81,7 +80,8 @@ def refuse_if_served(settings: Settings) -> None:
             f"a grounded server (pid {info.pid}, {info.url or 'starting'}) owns {settings.home}; this command "
             "cannot run through it: stop the server, or use another GROUNDED_HOME"
         )
-=======
+
+
 def require_extra(extra: str, *modules: str) -> None:
     """Exit 2 with the install command, not an ImportError, when an optional extra is not installed."""
     missing = [m for m in modules if find_spec(m) is None]
@@ -89,4 +89,3 @@ def require_extra(extra: str, *modules: str) -> None:
         install = escape(f"pip install 'grounded[{extra}]'")
         err.print(f"[red]this command needs the '{extra}' extra[/red] (missing: {', '.join(missing)}); {install}")
         raise typer.Exit(EXIT_USAGE)
->>>>>>> main

@@ -44,17 +44,12 @@ class SearchFilter(BaseModel):
     """Metadata filters; all given conditions must hold."""
 
     doc_ids: list[str] | None = Field(default=None, description="only these documents")
-<<<<<<< HEAD
-    source_prefix: str | None = Field(default=None, description="only documents under this folder, e.g. 'hr'")
-    equals: dict[PayloadKey, str | bool | PayloadInt] = Field(
-        default_factory=dict, description="payload key (dotted path) == value"
-    )
-=======
     under: str | None = Field(
         default=None, description="only documents whose doc_id lies under this folder, e.g. 'hr' (CLI: --under)"
     )
-    equals: dict[str, str | int | bool] = Field(default_factory=dict, description="payload key == value")
->>>>>>> main
+    equals: dict[PayloadKey, str | bool | PayloadInt] = Field(
+        default_factory=dict, description="payload key (dotted path) == value"
+    )
 
     def is_empty(self) -> bool:
         return not self.doc_ids and not self.under and not self.equals

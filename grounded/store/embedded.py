@@ -70,7 +70,6 @@ def _edge_filter(f: SearchFilter | None) -> Filter | None:
     return Filter(must=must)
 
 
-<<<<<<< HEAD:grounded/store/edge.py
 def _load_shard(name: str, path: Path) -> EdgeShard:
     """Open a shard; its write-ahead log is locked by one process at a time (qdrant-edge raises a bare
     Exception naming WouldBlock), which is a StoreUnavailable here, never a crash."""
@@ -85,10 +84,7 @@ def _load_shard(name: str, path: Path) -> EdgeShard:
         raise
 
 
-class EdgeStore:
-=======
 class EmbeddedStore:
->>>>>>> main:grounded/store/embedded.py
     kind = "embedded"
 
     def __init__(self, root: Path) -> None:
