@@ -7,8 +7,7 @@ import threading
 import time
 
 import pytest
-from api_e2e import DOCS, create_collection, upload, wait_for_job
-from conftest import running_server
+from api_e2e import DOCS, create_collection, running_server, upload, wait_for_job
 
 import grounded.ingest.sync as ingest_sync
 from grounded.app import Components
