@@ -174,6 +174,8 @@ class IndexVersion(BaseModel):
     eval_dataset: str | None = Field(default=None, description="the eval set promotions are gated on (inherited)")
     error: str | None = None
     built_at: datetime | None = None
+COLLECTION_NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$"
+"""Collection names are also folder names on disk: no separators, no leading dot."""
 
 
 class CollectionInfo(BaseModel):

@@ -173,6 +173,14 @@ class ApiSettings(BaseModel):
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     max_upload_mb: int = Field(default=50, ge=1)
+    max_file_mb: int = Field(default=20, ge=1, description="per uploaded file; larger files are refused by name")
+    max_json_kb: int = Field(default=1024, ge=1, description="largest JSON request body")
+    source_roots: list[Path] = Field(
+        default_factory=list,
+        description="server folders a collection's source_path may point into; empty = source_path disabled",
+    )
+    job_workers: int = Field(default=2, ge=1, description="ingest jobs run at once (never two per collection)")
+    retention_days: float = Field(default=30, gt=0, description="traces older than this are deleted")
 
 
 class Settings(BaseSettings):

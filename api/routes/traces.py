@@ -11,9 +11,10 @@ from fastapi import APIRouter, HTTPException, Query, status
 from pydantic import BaseModel, Field
 
 from grounded.api.auth import Principal
-from grounded.api.deps import EditorDep, PrincipalDep, TracesDep
+from grounded.api.deps import EditorDep, PrincipalDep, StoreDep, TracesDep, current_collection
 from grounded.api.schemas import NAME_PATTERN
 from grounded.contracts import AnswerStatus, TraceRecord
+from grounded.store import VectorStore
 
 router = APIRouter(prefix="/v1/traces", tags=["traces"])
 
@@ -26,12 +27,14 @@ class TracePage(BaseModel):
 
 
 def _matching(
-    records: Iterator[TraceRecord], principal: Principal, collection: str | None, status_: AnswerStatus | None,
-    slow_ms: float | None, fallback: bool | None,
+    records: Iterator[TraceRecord], principal: Principal, store: VectorStore, collection: str | None,
+    status_: AnswerStatus | None, slow_ms: float | None, fallback: bool | None,
 ) -> Iterator[TraceRecord]:
     for r in records:
         a = r.answer
         if not principal.can_access(r.collection) or (collection and r.collection != collection):
+            continue
+        if not current_collection(store, r.collection, r.created_at):  # a deleted namesake's answers
             continue
         if status_ is not None and a.status is not status_:
             continue
@@ -46,6 +49,7 @@ def _matching(
 def list_traces(
     principal: EditorDep,
     traces: TracesDep,
+    store: StoreDep,
     collection: Annotated[str | None, Query(pattern=NAME_PATTERN, description="only this collection")] = None,
     status_: Annotated[AnswerStatus | None, Query(alias="status", description="only this answer status")] = None,
     slow_ms: Annotated[float | None, Query(ge=0, description="only answers whose total took at least this")] = None,
@@ -54,16 +58,16 @@ def list_traces(
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> TracePage:
     """Recent answers of the collections this key is granted, newest first."""
-    matching = _matching(traces.recent(), principal, collection, status_, slow_ms, fallback)
+    matching = _matching(traces.recent(), principal, store, collection, status_, slow_ms, fallback)
     window = list(itertools.islice(matching, offset, offset + limit + 1))
     more = len(window) > limit
     return TracePage(items=window[:limit], offset=offset, limit=limit, next_offset=offset + limit if more else None)
 
 
 @router.get("/{trace_id}")
-def get_trace(trace_id: str, principal: PrincipalDep, traces: TracesDep) -> TraceRecord:
+def get_trace(trace_id: str, principal: PrincipalDep, traces: TracesDep, store: StoreDep) -> TraceRecord:
     record = traces.get(trace_id)
-    if record is None:
+    if record is None or not current_collection(store, record.collection, record.created_at):
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"trace not found: {trace_id}")
     if not principal.can_access(record.collection):
         raise HTTPException(status.HTTP_403_FORBIDDEN, f"this key is not granted collection '{record.collection}'")

@@ -8,10 +8,11 @@ from fastapi import APIRouter, HTTPException, status
 from pydantic import BaseModel, Field
 
 from grounded.api.deps import ComponentsDep, EditableCollection, JobsDep, ReadableCollection, StoreDep
+from grounded.api.jobs import ReindexSpec
 from grounded.api.schemas import JobKind, JobOut
+from grounded.api.source_roots import allowed_source
 from grounded.ingest.reindex import NoSourceRoots, source_roots
-from grounded.ingest.sync import Progress
-from grounded.settings import ChunkSettings
+from grounded.settings import ChunkSettings, Settings
 from grounded.store.versioned import VersionEntry
 
 router = APIRouter(prefix="/v1/collections", tags=["versions"])
@@ -35,13 +36,9 @@ class PromoteRequest(BaseModel):
     version: str = Field(min_length=1, max_length=80, description="v3, 3 or NAME@v3")
 
 
-def _server_path(value: str | None, what: str) -> Path | None:
-    if value is None:
-        return None
-    path = Path(value)
-    if not path.exists():
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, f"{what} not found on the server: {path}")
-    return path
+def _server_path(settings: Settings, value: str | None, field: str) -> Path | None:
+    """A server-side file or folder a request names: only inside the allowed source roots (api.source_roots)."""
+    return allowed_source(settings, value, field) if value is not None else None
 
 
 @router.post("/{name}/reindex", status_code=status.HTTP_202_ACCEPTED)
@@ -50,25 +47,21 @@ def reindex(
 ) -> JobOut:
     """Start a job building a new index version beside the live one; it is promoted only if its eval holds up.
     The job's report says what was built, both eval summaries and the decision."""
-    from grounded.evals.promotion import reindex as run_reindex
-
     body = body or ReindexRequest()
-    dataset, gate = _server_path(body.eval_dataset, "eval_dataset"), _server_path(body.gate, "gate")
+    settings = components.settings
+    dataset = _server_path(settings, body.eval_dataset, "eval_dataset")
+    gate = _server_path(settings, body.gate, "gate")
+    if body.embed and body.embed.model_path:
+        _server_path(settings, body.embed.model_path, "embed.model_path")
     try:
         source_roots(info, components.settings.home)
     except NoSourceRoots as exc:
         raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from exc
     if info.index is None:
         raise HTTPException(status.HTTP_409_CONFLICT, f"collection '{info.name}' predates index versions")
-    settings = components.settings
-    embed = settings.embed.model_copy(update=body.embed.model_dump(exclude_none=True)) if body.embed else settings.embed
-    build = settings.model_copy(update={"chunk": body.chunk or settings.chunk, "embed": embed})
-
-    def work(progress: Progress):
-        return run_reindex(components, info.name, build_settings=build, eval_dataset=dataset, gate=gate,
-                           progress=progress)
-
-    return jobs.submit(JobKind.REINDEX, info.name, work)
+    spec = ReindexSpec(chunk=body.chunk, embed=body.embed.model_dump(exclude_none=True) if body.embed else {},
+                       eval_dataset=str(dataset) if dataset else None, gate=str(gate) if gate else None)
+    return jobs.submit(JobKind.REINDEX, info.name, spec)
 
 
 @router.get("/{name}/versions")

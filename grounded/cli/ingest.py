@@ -12,7 +12,8 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from grounded.contracts import IngestReport
-from grounded.cli.common import EXIT_OK, EXIT_PARTIAL, EXIT_USAGE, CollectionOpt, ProfileOpt, err, open_components, settings_or_exit
+from grounded.cli.common import EXIT_OK, EXIT_PARTIAL, EXIT_USAGE, CollectionOpt, ProfileOpt, err, exit_with, open_components, settings_or_exit
+from grounded.cli.remote import RemoteError, server_for
 
 app = typer.Typer()
 
@@ -81,26 +82,20 @@ def ingest(
 ) -> None:
     """Ingest PATH into a collection: unchanged files are skipped, changed ones replaced, and (with --prune)
     documents of the same source root under PATH that are gone from it removed. A collection remembers every
-    root it was synced from; PATH inside a known folder keeps that folder's doc ids."""
-    from grounded.ingest.sync import EmbedderMismatch
-
+    root it was synced from; PATH inside a known folder keeps that folder's doc ids. While a server runs on this
+    GROUNDED_HOME, the server runs the ingest (as a job) and this command waits for it."""
     if not path.exists():
         err.print(f"[red]no such file or folder:[/red] {path}")
         raise typer.Exit(EXIT_USAGE)
-    with open_components(settings_or_exit(profile)) as components:
-        try:
-            ingestor = components.ingestor()
-            if as_json or dry_run:
-                report = ingestor.sync(collection, path, prune=prune, dry_run=dry_run)
-            elif not err.is_terminal:
-                report = ingestor.sync(collection, path, prune=prune, progress=_LineProgress(collection, path))
-            else:
-                columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-                with Progress(*columns, console=err, transient=True) as progress:
-                    report = ingestor.sync(collection, path, prune=prune, progress=_RichProgress(progress))
-        except EmbedderMismatch as exc:
-            err.print(f"[red]{exc}[/red]")
-            raise typer.Exit(EXIT_USAGE) from exc
+    settings = settings_or_exit(profile)
+    remote = server_for(settings)
+    if remote is not None:
+        if dry_run:
+            remote.close()
+            exit_with("--dry-run cannot run through the running server on this GROUNDED_HOME; stop it to plan")
+        report = _ingest_through(remote, collection, path, prune)
+    else:
+        report = _ingest_here(settings, collection, path, prune, as_json, dry_run)
     if as_json:
         sys.stdout.write(report.model_dump_json() + "\n")
     else:
@@ -136,3 +131,35 @@ def print_report(report: IngestReport) -> None:
         err.print(f"  [yellow]skipped[/yellow] {s.path}: {s.reason}")
     for f in report.failed:
         err.print(f"  [red]failed[/red] {f.path}: {f.error}")
+
+
+def _ingest_through(remote, collection: str, path: Path, prune: bool) -> IngestReport:
+    """The server (which owns this GROUNDED_HOME) runs the ingest as a job; its report, as a local run gives."""
+    err.print(f"a grounded server (pid {remote.info.pid}) owns this GROUNDED_HOME: ingesting through it")
+    try:
+        job = remote.ingest(collection, path, prune)
+    except RemoteError as exc:
+        exit_with(str(exc))
+    finally:
+        remote.close()
+    if job["status"] != "succeeded":
+        exit_with(f"the server's ingest job failed: {job.get('error')}")
+    return IngestReport.model_validate(job["report"])
+
+
+def _ingest_here(settings, collection: str, path: Path, prune: bool, as_json: bool, dry_run: bool) -> IngestReport:
+    from grounded.ingest.sync import EmbedderMismatch
+
+    with open_components(settings) as components:
+        try:
+            ingestor = components.ingestor()
+            if as_json or dry_run:
+                return ingestor.sync(collection, path, prune=prune, dry_run=dry_run)
+            if not err.is_terminal:
+                return ingestor.sync(collection, path, prune=prune, progress=_LineProgress(collection, path))
+            columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+            with Progress(*columns, console=err, transient=True) as progress:
+                return ingestor.sync(collection, path, prune=prune, progress=_RichProgress(progress))
+        except EmbedderMismatch as exc:
+            err.print(f"[red]{exc}[/red]")
+            raise typer.Exit(EXIT_USAGE) from exc

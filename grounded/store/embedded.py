@@ -74,6 +74,20 @@ def _edge_filter(f: SearchFilter | None) -> Filter | None:
     return Filter(must=must)
 
 
+def _load_shard(name: str, path: Path) -> EdgeShard:
+    """Open a shard; its write-ahead log is locked by one process at a time (qdrant-edge raises a bare
+    Exception naming WouldBlock), which is a StoreUnavailable here, never a crash."""
+    try:
+        return EdgeShard.load(str(path))
+    except Exception as exc:
+        if "WouldBlock" in str(exc):
+            raise StoreUnavailable(
+                f"collection '{name}' is in use by another process (a `grounded ingest` or a server on the same "
+                "GROUNDED_HOME); try again when it is done"
+            ) from exc
+        raise
+
+
 class EmbeddedStore:
     kind = "embedded"
 
@@ -155,6 +169,8 @@ class EmbeddedStore:
 
     def delete_collection(self, name: str) -> bool:
         with self._lock:
+            if name not in self._shards and (self._dir(name) / _META).is_file():
+                self._shard(name)  # takes the shard's lock: never delete what another process is writing
             shard = self._shards.pop(name, None)
             if shard is not None:
                 shard.close()
@@ -173,7 +189,7 @@ class EmbeddedStore:
             if name not in self._shards:
                 if not (self._dir(name) / _META).is_file():
                     raise CollectionNotFound(name)
-                self._shards[name] = EdgeShard.load(str(self._dir(name) / "shard"))
+                self._shards[name] = _load_shard(name, self._dir(name) / "shard")
             return self._shards[name]
 
     # ------------------------------------------------------------ points
@@ -255,8 +271,11 @@ class EmbeddedStore:
         )
 
     def ping(self) -> None:
+        """The folder is there and every collection's shard opens in this process (not held by another)."""
         if not self._root.is_dir():
             raise StoreUnavailable(f"store folder missing: {self._root}")
+        for info in self.list_collections():
+            self._shard(info.name)
 
     def close(self) -> None:
         with self._lock:

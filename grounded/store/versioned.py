@@ -117,8 +117,11 @@ class VersionedStore:
     def delete_collection(self, name: str) -> bool:
         aliases = self.base.aliases()
         if name in aliases:
+            versions = self._versions(name)
+            for v in versions:  # opens each version: a version held by another process fails here, alias intact
+                self.base.count(v.name)
             self.base.set_alias(name, None)  # invisible first, then removed
-            for v in self._versions(name):
+            for v in versions:
                 self.base.delete_collection(v.name)
             return True
         return self.base.delete_collection(name)
@@ -205,6 +208,7 @@ class VersionedStore:
         info = CollectionInfo(
             name=version_id(name, f"v{n}"), embed_model=embed_model, dimension=dimension,
             source_path=live.source_path, sources=live.sources,
+            created_at=live.created_at,  # the collection's identity (a deleted namesake's traces stay hidden)
             index=IndexVersion(alias=name, version=f"v{n}", build=build, status=VersionStatus.BUILDING),
         )
         self.base.create_collection(info)
