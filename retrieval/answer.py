@@ -30,6 +30,7 @@ from grounded.retrieval.policy import refusal_reason
 from grounded.retrieval.prompts import NO_ANSWER, PROMPT_VERSION
 from grounded.retrieval.search import Searcher
 from grounded.retrieval.text import overlap, sentence_spans, stems
+from grounded.retrieval.untrusted import check_answer
 from grounded.retrieval.verify import CitationVerifier
 
 EXCERPT_CHARS = 450
@@ -174,11 +175,15 @@ class AnswerService:
                     generator, generation = self.fallback, self.fallback.generate(gen_request)
                     verified = None if _is_no_answer(generation.text) else self.verifier.verify(generation.text, blocks)
         usage = Usage(prompt_tokens=generation.prompt_tokens, completion_tokens=generation.completion_tokens)
-        if verified is None or verified.kept == 0:
+        withheld = None
+        if verified is not None and verified.kept:  # untrusted evidence: flag citations, withhold obeyed injections
+            check = check_answer(request.question, verified.text, verified.citations, blocks)
+            withheld, verified.citations = check.withheld, check.citations
+        if verified is None or verified.kept == 0 or withheld:
             answer = self._answer(
                 trace_id, AnswerStatus.NO_ANSWER, None, gate.confidence * 0.5, timer, started, generator=generator,
                 usage=usage, fallback=fallback_reason,
-                missing="The retrieved passages do not state the answer to this question.",
+                missing=withheld or "The retrieved passages do not state the answer to this question.",
             )
         else:
             status = AnswerStatus.PARTIAL if verified.removed else AnswerStatus.ANSWERED

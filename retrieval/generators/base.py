@@ -7,6 +7,7 @@ from typing import Iterator, Protocol
 from pydantic import BaseModel, Field
 
 from grounded.retrieval.prompts import NO_ANSWER, PROMPT_VERSION, system_prompt
+from grounded.retrieval.untrusted import SOURCES_NOTE, frame_source
 
 
 class EvidenceBlock(BaseModel):
@@ -54,11 +55,12 @@ class Generator(Protocol):
 
 
 def render_sources(request: GenerationRequest) -> str:
-    blocks = []
-    for ev in request.evidence:
-        head = " > ".join(p for p in (ev.title, ev.section) if p)
-        blocks.append(f'<source id="{ev.marker}" from="{head}">\n{ev.text}\n</source>')
-    return "Sources:\n" + "\n".join(blocks) + f"\n\nQuestion: {request.question}\nAnswer (or {NO_ANSWER}):"
+    blocks = [
+        frame_source(ev.marker, " > ".join(p for p in (ev.title, ev.section) if p), ev.text) for ev in request.evidence
+    ]
+    return (
+        "Sources:\n" + "\n".join(blocks) + f"\n{SOURCES_NOTE}\n\nQuestion: {request.question}\nAnswer (or {NO_ANSWER}):"
+    )
 
 
 def chat_messages(request: GenerationRequest) -> list[dict[str, str]]:

@@ -8,6 +8,7 @@ from typing import Iterator
 import numpy as np
 
 from grounded.embedder import Embedder
+from grounded.injection import instruction_spans, overlaps
 from grounded.retrieval.generators.base import Generation, GenerationRequest
 from grounded.retrieval.prompts import NO_ANSWER
 from grounded.retrieval.text import overlap, quote_candidates, row_as_sentence, stems
@@ -28,7 +29,10 @@ class ExtractiveGenerator:
         candidates: list[tuple[int, str, str]] = []  # (marker, answer sentence, text to score it by)
         for block in request.evidence:
             headings = {h.strip().lower() for h in [block.title, *block.section.split(" > ")]}
+            injected = instruction_spans(block.text)
             for s, e, scoring in quote_candidates(block.text):
+                if overlaps(s, e, injected):
+                    continue  # text that instructs the assistant is data, never an answer
                 span = block.text[s:e]
                 if span.strip(" .").lower() in headings or (scoring == span and len(span.split()) < 4):
                     continue  # a heading names a topic; it answers nothing
