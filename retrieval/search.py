@@ -10,7 +10,7 @@ from grounded.contracts import Evidence
 from grounded.embedder import Embedder
 from grounded.settings import RetrievalSettings
 from grounded.sparse import SparseEncoder
-from grounded.store import HybridQuery, SearchFilter, SearchMode, VectorStore
+from grounded.store import SearchFilter, SearchMode, StoreQuery, VectorStore
 
 
 class AccessDenied(PermissionError):
@@ -35,7 +35,7 @@ class Searcher:
             raise AccessDenied(f"not allowed to read collection '{collection}'")
         s = self.settings
         sparse = self.sparse.embed_query(question)
-        query = HybridQuery(
+        query = StoreQuery(
             dense=self.embedder.embed_query(question),
             sparse_indices=sparse.indices,
             sparse_values=sparse.values,

@@ -11,16 +11,17 @@ pytestmark = pytest.mark.unit
 # Lowest first; a module may import its own layer and the layers below it, never one above.
 LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("kernel", ("grounded", "grounded.offline", "grounded.settings", "grounded.contracts", "grounded.embedder",
-                "grounded.injection", "grounded.sparse", "grounded.store", "grounded.traces", "grounded.text")),
+                "grounded.embedders", "grounded.onnx_model", "grounded.sparse", "grounded.store", "grounded.traces",
+                "grounded.text", "grounded.injection", "grounded.telemetry", "grounded.quiet")),
     ("stages", ("grounded.ingest", "grounded.retrieval")),
     ("composition root", ("grounded.app",)),
-    ("services", ("grounded.api", "grounded.evals")),
+    ("services", ("grounded.api", "grounded.evals", "grounded.integrations")),
     ("entry points", ("grounded.cli", "grounded.__main__")),
 ]
 
 
 def layer_of(module: str) -> int:
-    best = None  # the longest matching prefix decides: `grounded.store.edge` is kernel, `grounded` alone too
+    best = None  # the longest matching prefix decides: `grounded.store.embedded` is kernel, `grounded` alone too
     for level, (_, prefixes) in enumerate(LAYERS):
         for prefix in prefixes:
             if (module == prefix or module.startswith(prefix + ".")) and (best is None or len(prefix) > best[1]):

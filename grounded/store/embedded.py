@@ -44,12 +44,12 @@ from grounded.store.base import (
     INDEXED_FIELDS,
     SPARSE,
     CollectionNotFound,
-    HybridQuery,
+    StoreQuery,
     SearchFilter,
     SearchMode,
     StoreUnavailable,
     chunk_payload,
-    fuse_evidence,
+    attach_branch_ranks,
 )
 
 _META = "collection.json"
@@ -63,14 +63,14 @@ def _edge_filter(f: SearchFilter | None) -> Filter | None:
     must = []
     if f.doc_ids:
         must.append(FieldCondition(key="doc_id", match=MatchAny(any=list(f.doc_ids))))
-    if f.source_prefix:
-        must.append(FieldCondition(key="doc_prefixes", match=MatchValue(value=f.source_prefix.strip("/"))))
+    if f.under:
+        must.append(FieldCondition(key="doc_prefixes", match=MatchValue(value=f.under.strip("/"))))
     for key, value in f.equals.items():
         must.append(FieldCondition(key=key, match=MatchValue(value=value)))
     return Filter(must=must)
 
 
-class EdgeStore:
+class EmbeddedStore:
     kind = "embedded"
 
     def __init__(self, root: Path) -> None:
@@ -187,7 +187,7 @@ class EdgeStore:
 
     # ------------------------------------------------------------ search
 
-    def search(self, name: str, query: HybridQuery) -> list[Evidence]:
+    def search(self, name: str, query: StoreQuery) -> list[Evidence]:
         flt = _edge_filter(query.filter)
         sparse = SparseVector(indices=query.sparse_indices, values=query.sparse_values)
         dense_q = Query.Nearest(query.dense, using=DENSE)
@@ -212,7 +212,7 @@ class EdgeStore:
                 queries=[QueryRequest(query=dense_q, **branch), QueryRequest(query=sparse_q, **branch), fused]
             )
         )
-        return fuse_evidence(
+        return attach_branch_ranks(
             [(p.payload or {}, p.score) for p in fused_hits],
             [(str(p.id), p.score) for p in dense_hits],
             [(str(p.id), p.score) for p in sparse_hits],
