@@ -16,7 +16,9 @@ from grounded.api.errors import install_error_handlers
 from grounded.api.idempotency import IdempotencyMiddleware, IdempotencyStore
 from grounded.api.jobs import JobRunner
 from grounded.api.metrics import Metrics, MetricsMiddleware
-from grounded.api.routes import chat, collections, documents, health, jobs, keys, openai_compat, traces
+from grounded.api.routes import (
+    chat, collections, documents, health, jobs, keys, openai_compat, traces, variants, versions,
+)
 from grounded.app import Components
 from grounded.settings import Settings
 from grounded.traces import TraceStore
@@ -26,7 +28,7 @@ log = logging.getLogger("grounded.api")
 
 ROUTERS = (
     chat.router, openai_compat.router, collections.router, documents.router,
-    jobs.router, keys.router, traces.router, health.router,
+    jobs.router, keys.router, traces.router, health.router, versions.router, variants.router,
 )
 
 
@@ -36,6 +38,11 @@ def _warm_up(components: Components) -> None:
         components.generator.warm_up()
     except GeneratorError as exc:
         log.warning("generator unavailable, answers fall back to extractive: %s", exc)
+
+
+def _cache_stats(components: Components) -> dict:
+    answer, embedding = components.caches
+    return {"answer": answer.stats(), "embedding": embedding.stats()} if answer is not None else {}
 
 
 def create_app(settings: Settings, components: Components | None = None) -> FastAPI:
@@ -48,6 +55,7 @@ def create_app(settings: Settings, components: Components | None = None) -> Fast
     async def lifespan(app: FastAPI):
         app.state.components = components or Components(settings)
         app.state.jobs = JobRunner()
+        app.state.metrics.watch_caches(lambda: _cache_stats(app.state.components))
         try:
             _warm_up(app.state.components)
             yield

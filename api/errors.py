@@ -8,7 +8,7 @@ import logging
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from grounded.store import CollectionNotFound, StoreUnavailable
+from grounded.store import CollectionNotFound, StoreUnavailable, VersionError
 from grounded.ingest.sync import EmbedderMismatch
 from grounded.retrieval.generators.base import GeneratorError
 from grounded.retrieval.search import AccessDenied
@@ -19,6 +19,7 @@ KNOWN: tuple[tuple[type[Exception], int], ...] = (
     (CollectionNotFound, 404),
     (AccessDenied, 403),
     (EmbedderMismatch, 409),
+    (VersionError, 409),
     (StoreUnavailable, 503),
     (GeneratorError, 503),
 )

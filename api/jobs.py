@@ -15,12 +15,13 @@ from pathlib import Path
 from grounded.api.schemas import JobKind, JobOut, JobStatus
 from grounded.app import Components
 from grounded.contracts import IngestReport, utcnow
+from grounded.evals.promotion import ReindexReport
 from grounded.store import CollectionNotFound
 from grounded.ingest.sync import Progress
 
 log = logging.getLogger("grounded.api.jobs")
 
-Work = Callable[[Progress], IngestReport]
+Work = Callable[[Progress], "IngestReport | ReindexReport"]
 
 
 def sync_work(components: Components, collection: str, path: Path, **options) -> Work:
@@ -100,7 +101,9 @@ class JobRunner:
             else:
                 self._finish(job, report=report)
 
-    def _finish(self, job: JobOut, report: IngestReport | None = None, error: str | None = None) -> None:
+    def _finish(
+        self, job: JobOut, report: IngestReport | ReindexReport | None = None, error: str | None = None
+    ) -> None:
         with self._lock:
             job.report, job.error, job.finished_at = report, error, utcnow()
             job.status = JobStatus.FAILED if error else JobStatus.SUCCEEDED

@@ -9,6 +9,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from grounded.contracts import Answer, Citation, CollectionInfo, IngestReport
+from grounded.evals.promotion import ReindexReport
 from grounded.store import SearchFilter
 from grounded.retrieval.generators.base import ChatTurn
 
@@ -28,6 +29,7 @@ class Role(StrEnum):
 class JobKind(StrEnum):
     UPLOAD = "upload"
     REINGEST = "reingest"
+    REINDEX = "reindex"
 
 
 class JobStatus(StrEnum):
@@ -52,6 +54,10 @@ class ChatRequest(BaseModel):
     filters: SearchFilter | None = None
     top_k: int | None = Field(default=None, ge=1, le=50)
     stream: bool = Field(default=False, description="Server-Sent Events: retrieval, citation, sentence, retract, final, error")
+    conversation_id: str | None = Field(
+        default=None, max_length=200, description="stable id for canary routing: one conversation, one variant")
+    user_id: str | None = Field(default=None, max_length=200, description="used for routing if no conversation_id")
+    budget_ms: float | None = Field(default=None, gt=0, le=600_000, description="latency budget for this request")
 
 
 # ---------------------------------------------------------------- OpenAI-compatible chat
@@ -187,7 +193,8 @@ class JobOut(BaseModel):
     collection: str
     status: JobStatus
     progress: JobProgress = Field(default_factory=JobProgress)
-    report: IngestReport | None = Field(default=None, description="the `grounded ingest --json` summary")
+    report: IngestReport | ReindexReport | None = Field(
+        default=None, description="the `grounded ingest --json` (or, for reindex, `grounded reindex --json`) summary")
     error: str | None = None
     created_at: datetime
     started_at: datetime | None = None

@@ -167,6 +167,28 @@ class IngestReport(BaseModel):
     plan: SyncPlan | None = None
 
 
+class VersionStatus(StrEnum):
+    BUILDING = "building"
+    STAGED = "staged"  # built; not promoted (waiting, or its eval gate failed)
+    PROMOTED = "promoted"  # was made live at least once
+    FAILED = "failed"  # the build itself failed
+
+
+class IndexVersion(BaseModel):
+    """Which logical collection a concrete index belongs to, how it was built and how it evaluated.
+    Whether it is live is not stored here: the alias says so (one atomic swap)."""
+
+    alias: str = Field(description="the collection name users ask")
+    version: str = Field(description="'v1', 'v2', ...")
+    build: dict = Field(default_factory=dict, description="the settings it was built with: embed, chunk, sparse")
+    status: VersionStatus = VersionStatus.BUILDING
+    previous: str | None = Field(default=None, description="the version that was live when this one was promoted")
+    eval: dict | None = Field(default=None, description="eval summary: metrics, gate outcome, regressions")
+    eval_dataset: str | None = Field(default=None, description="the eval set promotions are gated on (inherited)")
+    error: str | None = None
+    built_at: datetime | None = None
+
+
 class CollectionInfo(BaseModel):
     name: str
     embed_model: str
@@ -174,6 +196,7 @@ class CollectionInfo(BaseModel):
     source_path: str | None = Field(default=None, description="folder or corpus.jsonl that re-ingest reads")
     sources: list[SourceRoot] = Field(default_factory=list, description="every root the collection was synced from")
     created_at: datetime = Field(default_factory=utcnow)
+    index: IndexVersion | None = Field(default=None, description="set on concrete index versions behind an alias")
 
 
 class DocumentInfo(BaseModel):
@@ -227,6 +250,8 @@ class Versions(BaseModel):
     model: str
     embedder: str
     index: str
+    index_version: str | None = Field(default=None, description="the concrete index version that answered")
+    variant: str | None = Field(default=None, description="the answer profile that answered (canary routing)")
 
 
 class Usage(BaseModel):
@@ -243,6 +268,16 @@ class AnswerSentence(BaseModel):
 
     text: str = Field(description="the sentence without its [n] markers")
     markers: list[int] = Field(description="markers of `Answer.citations` supporting this sentence")
+
+
+class BudgetStep(StrEnum):
+    RETRIEVE = "retrieve"
+    GENERATE = "generate"
+
+
+class BudgetReport(BaseModel):
+    limit_ms: float
+    exhausted: BudgetStep | None = Field(default=None, description="the step that ran out of time, if any")
 
 
 class Answer(BaseModel):
@@ -262,6 +297,8 @@ class Answer(BaseModel):
     usage: Usage = Field(default_factory=Usage)
     timings_ms: dict[str, float] = Field(default_factory=dict)
     fallback: str | None = Field(default=None, description="why the configured generator was not used")
+    cached: bool = Field(default=False, description="served from the answer cache (same index version)")
+    budget: BudgetReport | None = Field(default=None, description="the latency budget, when one applied")
     trace_id: str
 
 

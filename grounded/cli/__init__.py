@@ -7,7 +7,7 @@ A new command group: add a module with its own `typer.Typer()` and one `app.add_
 
 import typer
 
-from grounded.cli import ask, collections, evals, ingest, serve
+from grounded.cli import ask, collections, evals, ingest, rollout, serve
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="Grounded: answers only from your documents.")
 app.add_typer(ingest.app)
@@ -15,3 +15,4 @@ app.add_typer(ask.app)
 app.add_typer(serve.app)
 app.add_typer(evals.app, name="eval")
 app.add_typer(collections.app, name="collections")
+app.add_typer(rollout.app)

@@ -1,12 +1,15 @@
 """Embedded store: the real Qdrant engine in-process (qdrant-edge), one shard per collection.
 
 Layout under `GROUNDED_HOME/collections/<name>/`: `collection.json` (model, dimension, source) and `shard/`.
-The shard's write-ahead log makes every acknowledged update survive a kill -9.
+The shard's write-ahead log makes every acknowledged update survive a kill -9. `aliases.json` maps collection
+names to concrete index versions (the embedded stand-in for Qdrant's collection aliases).
 """
 
 from __future__ import annotations
 
+import fcntl
 import json
+import os
 import shutil
 import threading
 from pathlib import Path
@@ -53,6 +56,7 @@ from grounded.store.base import (
 )
 
 _META = "collection.json"
+_ALIASES = "aliases.json"
 _SCROLL_PAGE = 2048
 OPTIMIZE_AFTER = 10_000  # below this, a full scan of the appendable segment is already fast
 
@@ -78,6 +82,38 @@ class EmbeddedStore:
         self._root.mkdir(parents=True, exist_ok=True)
         self._shards: dict[str, EdgeShard] = {}
         self._lock = threading.RLock()
+        self._aliases: tuple[tuple[int, int, int], dict[str, str]] | None = None
+
+    # ------------------------------------------------------------ aliases
+
+    def aliases(self) -> dict[str, str]:
+        """alias -> concrete collection; re-read only when the file was replaced (another process swapped)."""
+        path = self._root / _ALIASES
+        try:
+            st = path.stat()
+        except FileNotFoundError:
+            return {}
+        key = (st.st_ino, st.st_mtime_ns, st.st_size)
+        cached = self._aliases
+        if cached is None or cached[0] != key:
+            cached = (key, json.loads(path.read_text())["aliases"])
+            self._aliases = cached
+        return dict(cached[1])
+
+    def set_alias(self, alias: str, target: str | None) -> None:
+        """Point `alias` at `target` (None removes it) in one atomic write: temp file + os.replace. An flock
+        serialises writers across processes; readers never see a half-written map."""
+        path = self._root / _ALIASES
+        with self._lock, open(self._root / ".aliases.lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            current = json.loads(path.read_text())["aliases"] if path.is_file() else {}
+            if target is None:
+                current.pop(alias, None)
+            else:
+                current[alias] = target
+            tmp = path.with_suffix(".tmp")
+            tmp.write_text(json.dumps({"aliases": current}, indent=1))
+            os.replace(tmp, path)
 
     # ------------------------------------------------------------ collections
 

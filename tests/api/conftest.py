@@ -19,8 +19,10 @@ STARTUP_TIMEOUT_S = 180
 
 
 @pytest.fixture(scope="module")
-def server(settings_factory) -> Iterator[Running]:
-    settings = settings_factory(admin_key=ADMIN_KEY, api={"max_upload_mb": 1})  # a fresh home, extractive
+def server(request, settings_factory) -> Iterator[Running]:
+    """A module may set `SERVER_SETTINGS = {...}` for settings of its own (e.g. answer profiles)."""
+    extra = getattr(request.module, "SERVER_SETTINGS", {})
+    settings = settings_factory(admin_key=ADMIN_KEY, api={"max_upload_mb": 1}, **extra)  # a fresh home, extractive
     components = Components(settings)
     app = create_app(settings, components)
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
