@@ -8,6 +8,7 @@ import logging
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi_offline import FastAPIOffline
 
 import grounded
 from grounded.api.audit import AuditLog, AuditMiddleware
@@ -17,7 +18,7 @@ from grounded.api.idempotency import IdempotencyMiddleware, IdempotencyStore
 from grounded.api.jobs import JobRunner
 from grounded.api.metrics import Metrics, MetricsMiddleware
 from grounded.api.routes import (
-    chat, collections, documents, health, jobs, keys, openai_compat, traces, variants, versions,
+    chat, collections, documents, health, jobs, keys, openai_compat, traces, ui, variants, verify, versions,
 )
 from grounded.app import Components
 from grounded.settings import Settings
@@ -28,7 +29,7 @@ log = logging.getLogger("grounded.api")
 
 ROUTERS = (
     chat.router, openai_compat.router, collections.router, documents.router,
-    jobs.router, keys.router, traces.router, health.router, versions.router, variants.router,
+    jobs.router, keys.router, traces.router, health.router, versions.router, variants.router, verify.router,
 )
 
 
@@ -64,7 +65,7 @@ def create_app(settings: Settings, components: Components | None = None) -> Fast
             if components is None:
                 app.state.components.close()
 
-    app = FastAPI(
+    app = FastAPIOffline(  # Swagger UI and ReDoc from the fastapi-offline package's files, not a CDN
         title="Grounded",
         summary="Answers only from your documents, cites the exact passages, says when they do not hold the answer.",
         version=grounded.__version__,
@@ -77,6 +78,7 @@ def create_app(settings: Settings, components: Components | None = None) -> Fast
     install_error_handlers(app)
     for router in ROUTERS:
         app.include_router(router)
+    ui.install(app)
     app.add_middleware(IdempotencyMiddleware, store=IdempotencyStore(settings.home / "idempotency"), keys=key_store)
     app.add_middleware(AuditMiddleware, log=AuditLog(settings.home / "audit.log"), keys=key_store)
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)

@@ -94,7 +94,7 @@ class Components:
                               embedding_cache=self.caches[1]),
             generator=generator,
             fallback=ExtractiveGenerator(self.embedder),
-            verifier=CitationVerifier(self.embedder),
+            verifier=CitationVerifier.from_settings(self.settings),
             traces=TraceStore(self.settings.traces_dir),
             gate_settings=self.settings.gate,
             embedder_name=self.embedder.model_name,
@@ -110,6 +110,8 @@ class Components:
         return Ingestor(self.store, self.embedder, self.sparse, self.settings.chunk)
 
     def close(self) -> None:
+        for service in self._services.values():
+            service.verifier.close()
         generators = [self.__dict__.get("generator")] + [a.generator for a in self._services.values()]
         for generator in {id(g): g for g in generators if g is not None}.values():
             generator.close()

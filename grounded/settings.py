@@ -105,6 +105,14 @@ class GeneratorSettings(BaseModel):
     )
 
 
+class VerifySettings(BaseModel):
+    """Citation verification (retrieval/verify.py): the cheap text judge always; the local model as a last step on
+    sentences the cheap judge is unsure of, only if enabled (it costs seconds per call on 2 cores; docs/results.md)."""
+
+    model_judge: bool = Field(default=False, description="let the local LLM judge uncertain sentences")
+    budget_s: float = Field(default=3.0, gt=0, description="time the model judge may spend per answer")
+
+
 class RolloutSettings(BaseModel):
     """Index versions (reindex, promote, rollback)."""
 
@@ -181,6 +189,7 @@ class Settings(BaseSettings):
     retrieval: RetrievalSettings = RetrievalSettings()
     gate: GateSettings = GateSettings()
     generator: GeneratorSettings = GeneratorSettings()
+    verify: VerifySettings = VerifySettings()
     api: ApiSettings = ApiSettings()
     rollout: RolloutSettings = RolloutSettings()
     cache: CacheSettings = CacheSettings()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 from grounded.contracts import TraceRecord
@@ -26,3 +27,17 @@ class TraceStore:
             return None
         path = self._root / f"{trace_id}.json"
         return TraceRecord.model_validate_json(path.read_text(encoding="utf-8")) if path.is_file() else None
+
+    def recent(self) -> Iterator[TraceRecord]:
+        """Every trace, newest first (by file time); a file removed or half-written meanwhile is skipped."""
+        stamped = []
+        for path in self._root.glob("*.json"):
+            try:
+                stamped.append((path.stat().st_mtime_ns, path))
+            except OSError:
+                continue
+        for _, path in sorted(stamped, reverse=True):
+            try:
+                yield TraceRecord.model_validate_json(path.read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                continue

@@ -18,7 +18,7 @@ app = typer.Typer()
 
 @app.command()
 def ask(
-    question: Annotated[str, typer.Argument(help="the question")],
+    question: Annotated[str, typer.Argument(help='the question, or "-" to read it from stdin')],
     collection: CollectionOpt,
     as_json: Annotated[bool, typer.Option("--json", help="print the answer contract as JSON")] = False,
     top_k: Annotated[Optional[int], typer.Option("--top-k", min=1, max=50)] = None,
@@ -30,6 +30,11 @@ def ask(
     from grounded.retrieval.answer import AskRequest
     from grounded.store import CollectionNotFound, SearchFilter
 
+    if question == "-":
+        question = sys.stdin.read().strip()
+        if not question:
+            err.print("[red]no question on stdin[/red]")
+            raise typer.Exit(EXIT_USAGE)
     with open_components(settings_or_exit(profile)) as components:
         try:
             if components.store.get_collection(collection) is None:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import shutil
+from typing import Annotated
 
 import typer
 
-from grounded.cli.common import ProfileOpt, open_components, settings_or_exit
+from grounded.cli.common import EXIT_USAGE, ProfileOpt, err, open_components, settings_or_exit
 
 app = typer.Typer(help="List or delete collections.")
 
@@ -17,3 +19,23 @@ def collections_list(profile: ProfileOpt = None) -> None:
     with open_components(settings_or_exit(profile)) as components:
         for info in components.store.list_collections():
             typer.echo(json.dumps({**info.model_dump(mode="json"), "chunks": components.store.count(info.name)}))
+
+
+@app.command("delete")
+def collections_delete(
+    name: Annotated[str, typer.Argument(help="the collection to delete")],
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="do not ask for confirmation")] = False,
+    profile: ProfileOpt = None,
+) -> None:
+    """Delete a collection: all its chunks and its uploaded files."""
+    from grounded.api.uploads import uploads_dir
+
+    settings = settings_or_exit(profile)
+    if not yes:
+        typer.confirm(f"Delete collection '{name}' and all its chunks?", abort=True, err=True)
+    with open_components(settings) as components:
+        if not components.store.delete_collection(name):
+            err.print(f"[red]collection not found: {name}[/red]")
+            raise typer.Exit(EXIT_USAGE)
+    shutil.rmtree(uploads_dir(settings, name), ignore_errors=True)
+    err.print(f"deleted collection {name}")

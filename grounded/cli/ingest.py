@@ -4,6 +4,7 @@ root: see ingest/roots.py), or with --dry-run show the plan."""
 from __future__ import annotations
 
 import sys
+import time
 from pathlib import Path
 from typing import Annotated
 
@@ -32,6 +33,39 @@ class _RichProgress:
         self.p.advance(self.chunks, n)
 
 
+class _LineProgress:
+    """Piped or logged output: a plain line at the start, at most every INTERVAL_S, and when the files are done."""
+
+    INTERVAL_S = 5.0
+
+    def __init__(self, collection: str, path: Path) -> None:
+        self.collection, self.total, self.files, self.chunks = collection, None, 0, 0
+        self.started = self.printed = time.monotonic()
+        self._line(f"reading {path}")
+
+    def start(self, total_files: int) -> None:
+        self.total = total_files
+        self._update(force=True)
+
+    def file_done(self, doc_id: str) -> None:
+        self.files += 1
+        self._update(force=self.files == self.total)
+
+    def chunks_written(self, n: int) -> None:
+        self.chunks += n
+        self._update()
+
+    def _update(self, force: bool = False) -> None:
+        now = time.monotonic()
+        if force or now - self.printed >= self.INTERVAL_S:
+            self.printed = now
+            total = "?" if self.total is None else self.total
+            self._line(f"{self.files}/{total} files, {self.chunks} chunks written, {now - self.started:.0f}s")
+
+    def _line(self, text: str) -> None:
+        print(f"ingest {self.collection}: {text}", file=sys.stderr, flush=True)
+
+
 @app.command()
 def ingest(
     path: Annotated[Path, typer.Argument(help="folder of md/txt/html/pdf/docx files, one such file, or a corpus.jsonl")],
@@ -58,6 +92,8 @@ def ingest(
             ingestor = components.ingestor()
             if as_json or dry_run:
                 report = ingestor.sync(collection, path, prune=prune, dry_run=dry_run)
+            elif not err.is_terminal:
+                report = ingestor.sync(collection, path, prune=prune, progress=_LineProgress(collection, path))
             else:
                 columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
                 with Progress(*columns, console=err, transient=True) as progress:
