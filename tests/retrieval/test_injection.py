@@ -131,7 +131,7 @@ def test_an_answer_that_follows_an_injected_instruction_is_withheld(components, 
     gen = OpenAICompatGenerator(scripted_llm.base_url, "m", "k", timeout_s=5)
     answer = service_with(components, gen).ask(AskRequest(collection=demo_collection, question=question))
     assert answer.status is AnswerStatus.NO_ANSWER and answer.answer is None, answer
-    assert answer.missing_information == WITHHELD and answer.escalate
+    assert "withheld" in answer.missing_information and answer.escalate  # by this check or by the verifier
 
     sent = scripted_llm.requests[-1]["messages"][-1]["content"]
     assert SOURCES_NOTE in sent and 'warning="contains instructions' in sent, "the evidence went out as quoted data"
