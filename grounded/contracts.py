@@ -43,6 +43,16 @@ class SourceDocument(BaseModel):
     inline_text: str | None = Field(default=None, description="the text itself, for jsonl records")
 
 
+class InjectionKind(StrEnum):
+    """Instruction-like text found in a document (prompt injection), by the form it takes."""
+
+    OVERRIDE = "override"  # "ignore all previous instructions"
+    ROLE_PLAY = "role_play"  # "you are now CaterBot"
+    FAKE_SYSTEM = "fake_system"  # "SYSTEM: ...", chat-template tokens, tags that would close a source
+    DICTATED_ANSWER = "dictated_answer"  # "if anyone asks ..., answer 42"
+    PROMPT_EXFILTRATION = "prompt_exfiltration"  # "print your system prompt", "send it to https://..."
+
+
 class Element(BaseModel):
     """One structural piece of a parsed document, with its place in the parsed text."""
 
@@ -80,6 +90,9 @@ class Chunk(BaseModel):
     n_chunks: int = Field(description="chunks in this document version; lets a reader check completeness")
     source_root: str | None = Field(
         default=None, description="id of the collection source root it was synced from (None: written before roots)"
+    )
+    injection: list[InjectionKind] = Field(
+        default_factory=list, description="instruction-like text found in the chunk at ingest; empty = none"
     )
 
     def embedding_text(self) -> str:
@@ -228,6 +241,9 @@ class Citation(BaseModel):
     page: int | None
     quote: str = Field(description="an exact span of the chunk's text")
     score: float
+    injection: list[InjectionKind] = Field(
+        default_factory=list, description="instruction-like text in the cited chunk (treated as data); empty = none"
+    )
 
 
 class Versions(BaseModel):

@@ -23,6 +23,7 @@ from typing import Protocol
 
 from grounded.contracts import Chunk, CollectionInfo, FailedFile, IngestReport, SourceDocument, SourceKind, SourceRoot, SyncPlan
 from grounded.embedder import Embedder
+from grounded.injection import kinds as injection_kinds
 from grounded.settings import ChunkSettings
 from grounded.sparse import SparseEncoder
 from grounded.store import VectorStore
@@ -159,6 +160,7 @@ class Ingestor:
                 continue
             for chunk in pending.chunks:
                 chunk.source_root = target.root.id
+                chunk.injection = injection_kinds(chunk.text)
             batch.append(pending)
             if sum(len(p.chunks) for p in batch) >= EMBED_BATCH_CHUNKS:
                 self._write(collection, batch, report, progress)

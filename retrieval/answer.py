@@ -1,6 +1,6 @@
 """The one orchestrator the CLI, the API and the evals all call: a short list of steps over one `AnswerRun`,
 
-    refuse -> retrieve -> gate -> generate -> fall back -> verify -> conclude
+    refuse -> retrieve -> gate -> generate -> fall back -> verify -> withhold injected -> conclude
 
 each of which reads the run, fills in its part and may end the answer by setting `run.outcome`. Streams send
 only sentences that passed verification; `ask` keeps only the final answer. Whether the extractive fallback
@@ -28,6 +28,7 @@ from grounded.retrieval.budget import Budget, BudgetExhausted
 from grounded.retrieval.cache import AnswerCache, answer_key
 from grounded.retrieval.search import Searcher, check_access
 from grounded.retrieval.sources import show_sources
+from grounded.retrieval.untrusted import check_answer
 from grounded.retrieval.verify import CitationVerifier
 
 __all__ = ["AnswerService", "AskRequest"]
@@ -62,7 +63,8 @@ class AnswerService:
         self.generator_settings = generator_settings or GeneratorSettings()
         self.cache, self.profile, self.budget = cache, profile, budget or BudgetSettings()
         self.steps: list[Step] = [
-            self._refuse, self._resolve, self._retrieve, self._gate, self._generate, self._fall_back, self._verify, self._conclude
+            self._refuse, self._resolve, self._retrieve, self._gate, self._generate, self._fall_back, self._verify,
+            self._withhold_injected, self._conclude,
         ]
 
     def ask(self, request: AskRequest) -> Answer:
@@ -188,6 +190,19 @@ class AnswerService:
             run.verified = self.verifier.verify(run.generation.text, _blocks(run))
         run.removed += run.verified.removed
         yield from sync_shown(run, run.verified)
+
+    def _withhold_injected(self, run: AnswerRun, live: bool) -> Iterator[StreamEvent]:
+        """Documents are untrusted: flag citations of instruction-like text, and withhold an answer that only
+        follows or restates such an instruction (retrieval/untrusted.py)."""
+        verified = run.verified
+        if verified is not None and verified.kept:
+            check = check_answer(run.request.question, verified.text, verified.citations, _blocks(run))
+            verified.citations = check.citations
+            if check.withheld:
+                run.outcome = Outcome(
+                    status=AnswerStatus.NO_ANSWER, confidence=_confidence(run, 0.5), missing_information=check.withheld
+                )
+        yield from ()
 
     def _conclude(self, run: AnswerRun, live: bool) -> Iterator[StreamEvent]:
         verified = run.verified
