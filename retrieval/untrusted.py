@@ -38,7 +38,8 @@ class AnswerCheck(BaseModel):
 
 def check_answer(question: str, answer: str, citations: list[Citation], blocks: dict[int, Evidence]) -> AnswerCheck:
     """Withhold an answer whose new content comes only from instruction-like evidence text (it followed an
-    injected instruction or restates one), that quotes such text, or that reveals the assistant's instructions."""
+    injected instruction or restates one), or that reveals the assistant's instructions. A quote window that merely
+    overlaps an injected passage is not enough: the verifier quotes neighbouring sentences too."""
     findings = {m: scan(e.chunk.text) for m, e in blocks.items()}
     by_chunk = {e.chunk.chunk_id: (e, findings[m]) for m, e in blocks.items()}
     flagged = []
@@ -54,11 +55,6 @@ def _why_withheld(question: str, answer: str, citations: list[Citation], by_chun
         return "The answer itself gives or reveals instructions to the assistant; it was withheld."
     if not any(found for _, found in by_chunk.values()):
         return None
-    for c in citations:
-        evidence, found = by_chunk.get(c.chunk_id, (None, []))
-        at = evidence.chunk.text.find(c.quote) if evidence else -1
-        if at >= 0 and any(f.start < at + len(c.quote) and at < f.end for f in found):
-            return WITHHELD
     injected, clean = set(), set()
     for evidence, found in by_chunk.values():
         text = evidence.chunk.text

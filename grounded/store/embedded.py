@@ -235,7 +235,9 @@ class EmbeddedStore:
         shard.flush()
         if self.count(name) >= OPTIMIZE_AFTER:
             with self._lock:
-                shard.optimize()
+                if shard.optimize():
+                    shard.flush()  # persist the optimized segments now: a crash before close() otherwise left a
+                    # shard that reopened with an unindexed copy of every point (tests/store/test_edge_crash.py)
 
     # ------------------------------------------------------------ search
 
