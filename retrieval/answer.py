@@ -16,6 +16,7 @@ from typing import Callable, Iterator
 
 from grounded.contracts import Answer, AnswerStatus, BudgetReport, BudgetStep, TraceRecord, Versions
 from grounded.settings import BudgetSettings, GateSettings, GeneratorSettings
+from grounded.telemetry import span, version_attributes
 from grounded.traces import TraceStore
 from grounded.retrieval.events import FinalEvent, RetractEvent, RetrievalEvent, StreamEvent
 from grounded.retrieval.gate import GateDecision, decide, signals
@@ -78,11 +79,26 @@ class AnswerService:
     def stream(self, request: AskRequest, live: bool = True) -> Iterator[StreamEvent]:
         """`live`: stream the generator and send each sentence as soon as it is verified (else verify once)."""
         run = AnswerRun(request=request)
-        for step in self.steps:
-            yield from step(run, live)
-            if run.outcome is not None:
-                break
-        yield from self._finish(run)
+        known = self._known_versions()
+        with span("grounded.answer", {"grounded.collection": request.collection, **known}) as root:
+            for step in self.steps:  # one OpenTelemetry span per step (grounded/telemetry.py: off unless configured)
+                with span(f"grounded.answer.{step.__name__.strip('_')}", known, parent=root):
+                    yield from step(run, live)
+                if run.outcome is not None:
+                    break
+            with span("grounded.answer.finish", known, parent=root):
+                for event in self._finish(run):
+                    if isinstance(event, FinalEvent):
+                        root.set_attributes({"grounded.status": event.answer.status.value,
+                                             **version_attributes(event.answer.versions)})
+                    yield event
+
+    def _known_versions(self) -> dict[str, str]:
+        """The contract's versions known before a run (the index version and variant are added at the end)."""
+        return version_attributes({
+            "prompt": PROMPTS[self.generator_settings.prompt_form], "generator": self.generator.name,
+            "model": self.generator.model, "embedder": self.embedder_name, "index": INDEX_VERSION,
+        })
 
     # ------------------------------------------------------------------------------------------- steps
 
