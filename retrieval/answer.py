@@ -122,8 +122,9 @@ class AnswerService:
         if self.cache is not None and r.cache and not r.history:
             run.cache_key = answer_key(run.index_version, self.searcher.store_revision(run.index_version),
                                        r.question, r.filters, r.top_k, self.profile)
-            run.cached = self.cache.get(run.cache_key)
-            if run.cached is not None:
+            hit = self.cache.get(run.cache_key)
+            if hit is not None:
+                run.cached, run.evidence = hit
                 run.outcome = Outcome(status=run.cached.status, confidence=run.cached.confidence)
         return iter(())
 
@@ -277,7 +278,9 @@ class AnswerService:
                 "trace_id": run.trace_id, "cached": True, "budget": self._budget_report(run),
                 "timings_ms": {"total": round((time.perf_counter() - run.started) * 1000, 2)}})
             self.traces.write(TraceRecord(trace_id=run.trace_id, collection=run.request.collection,
-                                          question=run.request.question, answer=answer))
+                                          question=run.request.question, retrieved=_retrieved(run), answer=answer))
+            if run.evidence:
+                yield RetrievalEvent(evidence=run.evidence)
             yield FinalEvent(answer=answer)
             return
         answered = outcome.status in (AnswerStatus.ANSWERED, AnswerStatus.PARTIAL)
@@ -307,17 +310,13 @@ class AnswerService:
         )
         self.traces.write(TraceRecord(
             trace_id=run.trace_id, collection=run.request.collection, question=run.request.question,
-            retrieved=[
-                dict(chunk_id=e.chunk.chunk_id, doc_id=e.chunk.doc_id, score=e.score, dense_score=e.dense_score,
-                     sparse_score=e.sparse_score, dense_rank=e.dense_rank, sparse_rank=e.sparse_rank)
-                for e in run.evidence
-            ],
+            retrieved=_retrieved(run),
             gate=run.gate.model_dump(mode="json") if run.gate else {},
             raw_output=run.calls[-1].text if run.calls else None,
             generations=run.calls, removed=run.removed, answer=answer,
         ))
         if run.cache_key is not None and self.cache is not None:
-            self.cache.put(run.cache_key, answer)
+            self.cache.put(run.cache_key, answer, run.evidence)
         yield FinalEvent(answer=answer)
 
     @staticmethod
@@ -341,3 +340,12 @@ def _is_no_answer(text: str) -> bool:
 def _followup(options: list[str]) -> str:
     listed = ", ".join(f'"{o}"' for o in options[:-1]) + f' or "{options[-1]}"'
     return f"Your question could refer to several things: {listed}. Which one do you mean?"
+
+
+def _retrieved(run: AnswerRun) -> list[dict]:
+    """The trace's view of the evidence: which chunks, with the scores and ranks that found them."""
+    return [
+        dict(chunk_id=e.chunk.chunk_id, doc_id=e.chunk.doc_id, score=e.score, dense_score=e.dense_score,
+             sparse_score=e.sparse_score, dense_rank=e.dense_rank, sparse_rank=e.sparse_rank)
+        for e in run.evidence
+    ]

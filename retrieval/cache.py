@@ -15,7 +15,7 @@ from typing import Generic, Hashable, TypeVar
 
 from pydantic import BaseModel
 
-from grounded.contracts import Answer
+from grounded.contracts import Answer, Evidence
 from grounded.store import SearchFilter
 
 V = TypeVar("V")
@@ -80,17 +80,19 @@ def answer_key(
 
 
 class AnswerCache:
-    """Finished answer contracts; only ones that did not fall back (a fallback is a transient condition)."""
+    """Finished answer contracts with the evidence they were drawn from (a hit replays the retrieval event, so a
+    client can still open each citation in context, and its trace lists the evidence); only answers that did not
+    fall back (a fallback is a transient condition)."""
 
     def __init__(self, max_entries: int, ttl_s: float | None) -> None:
-        self._lru: LruCache[Answer] = LruCache(max_entries, ttl_s)
+        self._lru: LruCache[tuple[Answer, list[Evidence]]] = LruCache(max_entries, ttl_s)
 
-    def get(self, key: tuple) -> Answer | None:
+    def get(self, key: tuple) -> tuple[Answer, list[Evidence]] | None:
         return self._lru.get(key)
 
-    def put(self, key: tuple, answer: Answer) -> None:
+    def put(self, key: tuple, answer: Answer, evidence: list[Evidence]) -> None:
         if answer.fallback is None:
-            self._lru.put(key, answer.model_copy(deep=True))
+            self._lru.put(key, (answer.model_copy(deep=True), [e.model_copy(deep=True) for e in evidence]))
 
     def stats(self) -> CacheStats:
         return self._lru.stats()

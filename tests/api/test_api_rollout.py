@@ -101,7 +101,10 @@ def test_answer_cache_hits_are_flagged_counted_and_invalidated_by_a_swap(server)
         assert metric(client, "grounded_cache_hit_ratio", "answer") > 0
         strip = lambda a: {k: v for k, v in a.items() if k not in ("trace_id", "timings_ms", "cached")}  # noqa: E731
         assert strip(second) == strip(first) and second["trace_id"] != first["trace_id"]
-        assert client.get(f"/v1/traces/{second['trace_id']}").json()["answer"]["cached"] is True
+        hit_trace = client.get(f"/v1/traces/{second['trace_id']}").json()
+        assert hit_trace["answer"]["cached"] is True
+        miss_trace = client.get(f"/v1/traces/{first['trace_id']}").json()
+        assert hit_trace["retrieved"] == miss_trace["retrieved"] != [], "a hit keeps the evidence it was drawn from"
 
         history = [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "hello"}]
         assert not ask(LEAVE_QUESTION, history=history)["cached"], "no answer cache with history"
