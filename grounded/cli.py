@@ -100,6 +100,7 @@ def ask(
 ) -> None:
     """Answer QUESTION from the collection, with citations, or say that the documents do not hold the answer."""
     from grounded.components import Components
+    from grounded.embedder import EmbedderMismatch
     from grounded.store import CollectionNotFound, SearchFilter
     from grounded.retrieval.answer import AskRequest
 
@@ -111,7 +112,7 @@ def ask(
         answer = components.answers.ask(
             AskRequest(collection=collection, question=question, filters=filters, top_k=top_k)
         )
-    except CollectionNotFound as exc:
+    except (CollectionNotFound, EmbedderMismatch) as exc:
         err.print(f"[red]{exc}[/red]")
         raise typer.Exit(EXIT_USAGE) from exc
     finally:

