@@ -9,7 +9,8 @@ from typing import Annotated, Optional
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, ProgressColumn, TextColumn, TimeElapsedColumn
+from rich.text import Text
 
 from grounded.settings import Settings, load_settings
 
@@ -30,10 +31,18 @@ def _settings(profile: Path | None) -> Settings:
         raise typer.Exit(EXIT_USAGE) from exc
 
 
+class _RateColumn(ProgressColumn):
+    """Documents (or chunks) per second since the task started."""
+
+    def render(self, task) -> Text:
+        elapsed = task.elapsed or 0.0
+        return Text(f"{task.completed / elapsed:,.1f}/s" if elapsed > 0 and task.completed else "")
+
+
 class _RichProgress:
     def __init__(self, progress: Progress) -> None:
         self.p = progress
-        self.files = progress.add_task("files", total=None)
+        self.files = progress.add_task("documents", total=None)
         self.chunks = progress.add_task("chunks written", total=None)
 
     def start(self, total_files: int) -> None:
@@ -67,7 +76,8 @@ def ingest(
         if as_json:
             report = ingestor.sync(collection, path, prune=prune)
         else:
-            columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+            columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), _RateColumn(),
+                       TimeElapsedColumn())
             with Progress(*columns, console=err, transient=True) as progress:
                 report = ingestor.sync(collection, path, prune=prune, progress=_RichProgress(progress))
     except EmbedderMismatch as exc:

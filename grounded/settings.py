@@ -50,6 +50,11 @@ class ChunkSettings(BaseModel):
     overlap_tokens: int = Field(default=24, ge=0)
 
 
+class IngestSettings(BaseModel):
+    workers: int = Field(default=1, ge=0, description="parser processes next to the embedding one (0 = inline)")
+    write_batch_chunks: int = Field(default=256, ge=1, description="chunks embedded and written per store call")
+
+
 class RetrievalSettings(BaseModel):
     top_k: int = Field(default=5, ge=1, le=100)
     candidates: int = Field(default=40, ge=1, le=1000, description="per-branch prefetch depth before fusion")
@@ -100,6 +105,7 @@ class Settings(BaseSettings):
     admin_key: SecretStr | None = None
     embed: EmbedSettings = EmbedSettings()
     chunk: ChunkSettings = ChunkSettings()
+    ingest: IngestSettings = IngestSettings()
     retrieval: RetrievalSettings = RetrievalSettings()
     gate: GateSettings = GateSettings()
     generator: GeneratorSettings = GeneratorSettings()

@@ -21,14 +21,12 @@ from typing import Protocol
 
 from grounded.contracts import Chunk, CollectionInfo, FailedFile, IngestReport, SourceDocument
 from grounded.embedder import Embedder, EmbedderMismatch, check_variant  # noqa: F401 (re-exported)
-from grounded.settings import ChunkSettings
-from grounded.sparse import SparseEncoder
+from grounded.settings import ChunkSettings, IngestSettings
+from grounded.sparse import SparseEncoder, SparseVec
 from grounded.store import VectorStore, doc_versions
-from grounded.ingest.chunk import chunk_document
-from grounded.ingest.parse import ParseError, parse
+from grounded.ingest.pipeline import PipelineStats, chunked
 from grounded.ingest.sources import discover
 
-EMBED_BATCH_CHUNKS = 128
 UPLOADS_PREFIX = "uploads/"
 """Doc ids of files uploaded through the API start with this; a folder sync never prunes them."""
 
@@ -50,13 +48,21 @@ class _Pending:
     doc: SourceDocument
     is_new: bool
     chunks: list[Chunk] = field(default_factory=list)
+    sparse: list[SparseVec] = field(default_factory=list)
 
 
 class Ingestor:
     def __init__(
-        self, store: VectorStore, embedder: Embedder, sparse: SparseEncoder, chunking: ChunkSettings
+        self,
+        store: VectorStore,
+        embedder: Embedder,
+        sparse: SparseEncoder,
+        chunking: ChunkSettings,
+        pipeline: IngestSettings | None = None,
     ) -> None:
         self.store, self.embedder, self.sparse, self.chunking = store, embedder, sparse, chunking
+        self.pipeline = pipeline or IngestSettings()
+        self.stats = PipelineStats()
 
     def ensure_collection(self, name: str, source_path: Path | None = None) -> CollectionInfo:
         info = self.store.get_collection(name)
@@ -100,7 +106,7 @@ class Ingestor:
         versions = doc_versions(self.store, collection)
         progress.start(len(found.documents))
 
-        batch: list[_Pending] = []
+        todo: dict[str, _Pending] = {}
         for doc in found.documents:
             have = versions.get(doc.doc_id, [])
             current = [v for v in have if v.content_hash == doc.content_hash and v.complete]
@@ -110,17 +116,23 @@ class Ingestor:
                 report.unchanged += 1
                 progress.file_done(doc.doc_id)
                 continue
-            pending = _Pending(doc, is_new=not have)
-            try:
-                pending.chunks = chunk_document(
-                    parse(doc), self.chunking.max_tokens, self.chunking.overlap_tokens, self.embedder.count_tokens
-                )
-            except (ParseError, OSError) as exc:
-                report.failed.append(FailedFile(path=doc.doc_id, error=str(exc)))
-                progress.file_done(doc.doc_id)
+            todo[doc.doc_id] = _Pending(doc, is_new=not have)
+
+        # Parsing runs ahead in worker processes (ingest/pipeline.py) while this process embeds and writes.
+        self.stats = PipelineStats()
+        batch: list[_Pending] = []
+        docs = [p.doc for p in todo.values()]
+        for item in chunked(
+            docs, self.chunking, self.embedder.tokenizer_file, self.sparse, self.pipeline.workers, self.stats
+        ):
+            if item.error is not None:
+                report.failed.append(FailedFile(path=item.doc.doc_id, error=item.error))
+                progress.file_done(item.doc.doc_id)
                 continue
+            pending = todo[item.doc.doc_id]
+            pending.chunks, pending.sparse = item.chunks, item.sparse
             batch.append(pending)
-            if sum(len(p.chunks) for p in batch) >= EMBED_BATCH_CHUNKS:
+            if sum(len(p.chunks) for p in batch) >= self.pipeline.write_batch_chunks:
                 self._write(collection, batch, report, progress)
                 batch = []
         self._write(collection, batch, report, progress)
@@ -139,12 +151,11 @@ class Ingestor:
         chunks = [c for p in batch for c in p.chunks]
         if not chunks:
             return
-        texts = [c.embedding_text() for c in chunks]
-        dense = self.embedder.embed(texts)
-        sparse = self.sparse.embed_documents(texts)
-        self.store.upsert(collection, chunks, dense, sparse)
+        dense = self.embedder.embed([c.embedding_text() for c in chunks])  # packed by token count inside
+        self.store.upsert(collection, chunks, dense, [v for p in batch for v in p.sparse])
         for p in batch:
-            self.store.delete_document(collection, p.doc.doc_id, keep_hash=p.doc.content_hash)
+            if not p.is_new:  # a new document has no other version to remove
+                self.store.delete_document(collection, p.doc.doc_id, keep_hash=p.doc.content_hash)
             if p.is_new:
                 report.added += 1
             else:
