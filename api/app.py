@@ -16,7 +16,7 @@ from grounded.api.idempotency import IdempotencyMiddleware, IdempotencyStore
 from grounded.api.jobs import JobRunner
 from grounded.api.metrics import Metrics, MetricsMiddleware
 from grounded.api.routes import chat, collections, documents, health, jobs, keys, openai_compat, traces
-from grounded.components import Components
+from grounded.app import Components
 from grounded.settings import GeneratorBackend, Settings
 from grounded.traces import TraceStore
 from grounded.retrieval.generators.base import GeneratorError

@@ -39,6 +39,22 @@ class Principal:
     def can_access(self, collection: str) -> bool:
         return "*" in self.collections or collection in self.collections
 
+    @property
+    def unscoped(self) -> bool:
+        return "*" in self.collections
+
+    def cannot_delegate(self, role: Role, collections: list[str]) -> str | None:
+        """Why this caller may not create a key with `role` and `collections` (None: it may). A key delegates
+        at most its own role and a subset of its own grant."""
+        if not self.has_role(role):
+            return f"this key is a {self.role}; it cannot create a {role} key"
+        if self.unscoped:
+            return None
+        wider = sorted(set(collections) - self.collections)
+        if wider:
+            return f"this key is not granted {', '.join(repr(c) for c in wider)}; a new key can only narrow its grant"
+        return None
+
 
 class StoredKey(KeyOut):
     sha256: str

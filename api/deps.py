@@ -13,7 +13,7 @@ from grounded.api.auth import KeyStore, Principal
 from grounded.api.jobs import JobRunner
 from grounded.api.metrics import Metrics
 from grounded.api.schemas import NAME_PATTERN, Role
-from grounded.components import Components
+from grounded.app import Components
 from grounded.contracts import CollectionInfo
 from grounded.settings import Settings
 from grounded.store import VectorStore

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from grounded.api.schemas import JobKind, JobOut, JobStatus
-from grounded.components import Components
+from grounded.app import Components
 from grounded.contracts import IngestReport, utcnow
 from grounded.store import CollectionNotFound
 from grounded.ingest.sync import Progress

@@ -68,7 +68,7 @@ def require_file(path: Path) -> Path:
 
 def open_components(home: Path, **settings_overrides: Any):
     """Components over an embedded store under `home` (never the user's GROUNDED_HOME)."""
-    from grounded.components import Components
+    from grounded.app import Components
     from grounded.settings import Settings
 
     os.environ.setdefault("HF_HUB_OFFLINE", "1")

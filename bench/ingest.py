@@ -202,7 +202,7 @@ def combined_ratios(rows: list[dict[str, Any]]) -> tuple[float, float]:
 
 
 def grounded_components(home: Path, threads: int):
-    from grounded.components import Components
+    from grounded.app import Components
     from grounded.settings import EmbedSettings, Settings
 
     settings = Settings(home=home, embed=EmbedSettings(threads=threads))

@@ -57,13 +57,11 @@ def rows(results: list[QuestionResult]) -> list[QuestionRow]:
     return out
 
 
-def write_report(report: EvalReport, out: Path, per_sample: dict[str, list[float | None]] | None = None) -> None:
+def write_report(report: EvalReport, out: Path) -> None:
+    """report.json and report.md; the plots are `grounded.evals.plots.write_plots` (it reads this report)."""
     out.mkdir(parents=True, exist_ok=True)
     (out / "report.json").write_text(report.model_dump_json(indent=2), encoding="utf-8")
     (out / "report.md").write_text(markdown(report), encoding="utf-8")
-    from grounded.evals.plots import write_plots
-
-    write_plots(report, out, per_sample or {})
 
 
 def _fmt(v: float | None) -> str:

@@ -78,6 +78,9 @@ class Chunk(BaseModel):
     content_hash: str = Field(description="hash of the whole document version this chunk belongs to")
     index: int
     n_chunks: int = Field(description="chunks in this document version; lets a reader check completeness")
+    source_root: str | None = Field(
+        default=None, description="id of the collection source root it was synced from (None: written before roots)"
+    )
 
     def embedding_text(self) -> str:
         """What the embedder sees: the chunk with its title and section as context."""
@@ -90,15 +93,65 @@ class FailedFile(BaseModel):
     error: str
 
 
+class SkippedFile(BaseModel):
+    """A file deliberately not read (not a failure): e.g. a symlink leading out of the corpus root."""
+
+    path: str
+    reason: str
+
+
+class SourceKind(StrEnum):
+    FOLDER = "folder"
+    FILE = "file"
+    JSONL = "jsonl"
+    NAMESPACE = "namespace"  # API uploads: doc ids under a prefix such as 'uploads/'
+
+
+class SourceRoot(BaseModel):
+    """A folder, file or corpus.jsonl a collection was synced from; its chunks carry `id` as `source_root`."""
+
+    id: str
+    path: str = Field(description="the resolved path on this machine")
+    kind: SourceKind
+    owns_untagged: bool = Field(
+        default=False, description="also owns chunks written before roots were recorded (the old source_path)"
+    )
+
+
+class SyncPlan(BaseModel):
+    """What a sync does (or, with dry_run, would do). Pruning can only ever touch `remove`."""
+
+    root: str = Field(description="the source root this sync belongs to")
+    root_id: str
+    new_root: bool = Field(description="the collection had not been synced from this root before")
+    scope: str | None = Field(
+        description="doc-id prefix inside the root that pruning may touch: '' the whole root, 'hr/' a subfolder, "
+        "an exact doc id for a single file, None nothing"
+    )
+    prune: bool
+    add: list[str] = Field(default_factory=list)
+    update: list[str] = Field(default_factory=list)
+    unchanged: int = 0
+    remove: list[str] = Field(default_factory=list, description="documents in scope gone from the source")
+    kept_stale: list[str] = Field(
+        default_factory=list, description="documents in scope gone from the source, kept because prune is off"
+    )
+    untouched: int = Field(default=0, description="documents of the collection outside the scope: never touched")
+    notes: list[str] = Field(default_factory=list)
+
+
 class IngestReport(BaseModel):
     collection: str
+    dry_run: bool = False
     added: int = 0
     updated: int = 0
     unchanged: int = 0
     removed: int = 0
     failed: list[FailedFile] = Field(default_factory=list)
+    skipped: list[SkippedFile] = Field(default_factory=list)
     chunks: int = Field(default=0, description="chunks embedded and written in this run")
     seconds: float = 0.0
+    plan: SyncPlan | None = None
 
 
 class EmbedBackend(StrEnum):
@@ -115,6 +168,7 @@ class CollectionInfo(BaseModel):
     embed_variant: EmbedBackend | None = Field(default=None, description="embedder backend; None = built before "
                                                "variants were recorded (torch)")
     source_path: str | None = Field(default=None, description="folder or corpus.jsonl that re-ingest reads")
+    sources: list[SourceRoot] = Field(default_factory=list, description="every root the collection was synced from")
     created_at: datetime = Field(default_factory=utcnow)
 
 

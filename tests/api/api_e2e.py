@@ -10,7 +10,7 @@ from pathlib import Path
 import httpx
 from fastapi import FastAPI
 
-from grounded.components import Components
+from grounded.app import Components
 from grounded.settings import Settings
 
 ADMIN_KEY = "admin-secret-for-tests-0123456789"

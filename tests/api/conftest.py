@@ -13,7 +13,7 @@ import uvicorn
 from api_e2e import ADMIN_KEY, Running
 
 from grounded.api.app import create_app
-from grounded.components import Components
+from grounded.app import Components
 
 STARTUP_TIMEOUT_S = 180
 

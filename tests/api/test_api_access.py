@@ -82,7 +82,7 @@ def test_editor_ingests_and_deletes_only_in_its_collections(server, keys):
 def test_admin_granted_a_cannot_touch_b(server, keys):
     with server.client(keys["admin"]["secret"]) as admin:
         assert admin.delete("/v1/collections/b").status_code == 403
-        assert admin.get("/v1/keys").status_code == 200
+        assert admin.get("/v1/keys").status_code == 403  # only an unscoped admin lists keys
 
 
 def test_keys_are_listed_without_secrets_and_revocation_bites(server, keys):
@@ -122,3 +122,28 @@ def test_audit_log_records_who_did_what_without_secrets(server, keys):
     assert not any(e["path"] == "/v1/chat" for e in entries)  # questions are not audit events
     for secret in [ADMIN_KEY, "gk_wrong"] + [k["secret"] for k in keys.values()]:
         assert secret not in text
+
+
+def test_a_scoped_admin_cannot_mint_wider_keys_or_manage_other_keys(server, keys):
+    """Issue 9 finding 1: grants bound every role; only an unscoped admin lists or revokes other keys."""
+    with server.client() as root:
+        other = root.post("/v1/keys", json={"role": "reader", "collections": ["b"], "name": "tenant b"}).json()
+    with server.client(keys["admin"]["secret"]) as scoped:
+        for body in ({"role": "admin", "collections": ["*"]}, {"role": "reader", "collections": ["b"]},
+                     {"role": "editor", "collections": ["a", "b"]}):
+            r = scoped.post("/v1/keys", json=body)
+            assert r.status_code == 403, (body, r.text)
+            assert r.json()["detail"]
+        assert scoped.get("/v1/keys").status_code == 403
+        assert scoped.delete(f"/v1/keys/{other['id']}").status_code == 403
+        # a subset of its own role and grant is fine, and that key reads only 'a'
+        r = scoped.post("/v1/keys", json={"role": "reader", "collections": ["a"]})
+        assert r.status_code == 201, r.text
+        minted = r.json()
+    with server.client(minted["secret"]) as reader:
+        assert [c["name"] for c in reader.get("/v1/collections").json()] == ["a"]
+        assert reader.post("/v1/chat", json={"collection": "b", "question": "budget?"}).status_code == 403
+    with server.client(keys["editor"]["secret"]) as editor:  # editors manage no keys at all
+        assert editor.post("/v1/keys", json={"role": "reader", "collections": ["a"]}).status_code == 403
+    with server.client(other["secret"]) as still_valid:
+        assert still_valid.get("/v1/collections").status_code == 200

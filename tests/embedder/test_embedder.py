@@ -69,7 +69,7 @@ def test_export_is_checksum_verified_and_redone_when_corrupt(onnx, tmp_path):
 
 
 def test_index_records_variant_and_refuses_to_mix(tmp_path, corpus_copy, settings_factory, components):
-    from grounded.components import Components
+    from grounded.app import Components
     from grounded.retrieval.search import Searcher
 
     home = tmp_path / "home"

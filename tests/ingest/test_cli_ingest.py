@@ -41,7 +41,8 @@ def test_json_report_and_exit_codes(tmp_path, corpus_copy):
     res = run(["ingest", str(corpus_copy), "--collection", "demo", "--json"], tmp_path / "home")
     assert res.returncode == 3, res.stderr
     report = json.loads(res.stdout)
-    assert set(report) == {"collection", "added", "updated", "unchanged", "removed", "failed", "chunks", "seconds"}
+    assert set(report) == {"collection", "dry_run", "added", "updated", "unchanged", "removed", "failed", "skipped",
+                           "chunks", "seconds", "plan"}
     assert report["added"] == 6 and [f["path"] for f in report["failed"]] == ["broken.pdf"]
 
     (corpus_copy / "broken.pdf").unlink()

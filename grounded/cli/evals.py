@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from typer.core import TyperGroup
 
-err = Console(stderr=True)
+from grounded.cli.common import err, open_components, settings_or_exit
 
 
 class _RunByDefault(TyperGroup):
@@ -24,7 +24,7 @@ class _RunByDefault(TyperGroup):
         return super().parse_args(ctx, args)
 
 
-eval_app = typer.Typer(cls=_RunByDefault, no_args_is_help=True, help="Measure answer quality; gate regressions.")
+app = typer.Typer(cls=_RunByDefault, no_args_is_help=True, help="Measure answer quality; gate regressions.")
 
 
 class Source(StrEnum):
@@ -39,7 +39,7 @@ class Judge(StrEnum):
     OPENAI = "openai"
 
 
-@eval_app.command("import")
+@app.command("import")
 def import_cmd(
     source: Annotated[Source, typer.Argument(help="format of SRC")],
     src: Annotated[Path, typer.Argument(help="BEIR folder, SQuAD 2.0 JSON, or LlamaIndex dataset folder")],
@@ -58,7 +58,7 @@ def import_cmd(
     err.print(f"wrote {out}: {len(dataset.questions)} questions ({dataset.corpus_kind.value} corpus)")
 
 
-@eval_app.command("run")
+@app.command("run")
 def run_cmd(
     dataset_path: Annotated[Path, typer.Argument(metavar="DATASET", help="dataset folder")],
     collection: Annotated[str, typer.Option("--collection", "-c")],
@@ -74,11 +74,10 @@ def run_cmd(
     """Ask every question as the API would, score it, write report.json/report.md/plots, apply the gate."""
     from grounded.evals.datasets import DatasetError, load_dataset
     from grounded.evals.gate import check_gate, load_gate
+    from grounded.evals.plots import write_plots
     from grounded.evals.report import EvalReport, rows, write_report
     from grounded.evals.run import run_answers, run_retrieval
     from grounded.evals.scoring import answer_scores, retrieval_scores
-    from grounded.cli import _settings
-    from grounded.components import Components
 
     try:
         dataset = load_dataset(dataset_path)
@@ -86,9 +85,8 @@ def run_cmd(
     except (DatasetError, FileNotFoundError, ValueError) as exc:
         err.print(f"[red]{exc}[/red]")
         raise typer.Exit(2) from exc
-    settings = _settings(profile)
-    components = Components(settings)
-    try:
+    settings = settings_or_exit(profile)
+    with open_components(settings) as components:
         if ingest:
             report = components.ingestor().sync(collection, dataset.corpus_path)
             err.print(f"ingested: {report.added} added, {report.updated} updated, {report.unchanged} unchanged, "
@@ -114,8 +112,6 @@ def run_cmd(
 
             ragas, per_sample = ragas_metrics(results, components, judge.value)
             metrics.update(ragas)
-    finally:
-        components.close()
 
     g = settings.generator
     report = EvalReport(
@@ -130,7 +126,8 @@ def run_cmd(
         report.regressions = regressions(report.values(), base.values())
     if thresholds is not None:
         report.gate = check_gate(report.values(), thresholds)
-    write_report(report, out, per_sample)
+    write_report(report, out)
+    write_plots(report, out, per_sample)
     _print_summary(report)
     err.print(f"report: {out / 'report.md'}")
     if report.gate is not None and not report.gate.passed:

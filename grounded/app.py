@@ -1,5 +1,6 @@
-"""The heavy, long-lived pieces (store, embedder, BM25 encoder, generator), built once from settings and
-handed to the CLI commands, the API and the evals. Models load on first use, so `grounded --help` stays fast."""
+"""The composition root: the heavy, long-lived pieces (store, embedder, BM25 encoder, generator, answer service,
+ingestor), built once from settings and handed to the CLI commands, the API and the evals. It is the only module
+that knows every stage; it is not part of the kernel. Models load on first use, so `grounded --help` stays fast."""
 
 from __future__ import annotations
 
