@@ -1,6 +1,6 @@
 """The dense embedding model (all-MiniLM-L6-v2 from a PyPI package path, never from a hub), two backends:
 
-- `onnx-int8` (default): the model exported once to ONNX and quantised to int8 (grounded/onnx_export.py), run by
+- `onnx-int8` (default): the model exported once to ONNX and quantised to int8 (grounded/onnx_model.py), run by
   onnxruntime; about half the CPU of torch fp32, SciFact nDCG@10 within 0.005 (docs/results.md, issue 12);
 - `torch`: the sentence-transformers model in fp32.
 
@@ -146,7 +146,7 @@ class OnnxInt8Embedder(Embedder):
     variant = EmbedBackend.ONNX_INT8
 
     def __init__(self, settings: EmbedSettings, model_path: Path, onnx_dir: Path) -> None:
-        from grounded.onnx_export import ensure_onnx_int8
+        from grounded.onnx_model import ensure_onnx_int8, onnx_session
 
         super().__init__(settings, model_path)
         self.onnx_file = ensure_onnx_int8(model_path, onnx_dir, settings.max_seq_length)
@@ -154,21 +154,9 @@ class OnnxInt8Embedder(Embedder):
         self.dimension = int(self._forward(np.array([[101, 102]]), np.array([[1, 1]])).shape[1])
 
     def _forward(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        from grounded.onnx_model import onnx_forward
+
         return onnx_forward(self._session, ids, mask)
-
-
-def onnx_session(model_file: Path, threads: int):
-    import onnxruntime as ort
-
-    options = ort.SessionOptions()
-    options.intra_op_num_threads = threads
-    options.inter_op_num_threads = 1
-    return ort.InferenceSession(str(model_file), options, providers=["CPUExecutionProvider"])
-
-
-def onnx_forward(session, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
-    feeds = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
-    return session.run(["sentence_embedding"], feeds)[0].astype(np.float32, copy=False)
 
 
 def open_embedder(settings: EmbedSettings, models_dir: Path) -> Embedder:

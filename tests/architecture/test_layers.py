@@ -11,7 +11,7 @@ pytestmark = pytest.mark.unit
 # Lowest first; a module may import its own layer and the layers below it, never one above.
 LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("kernel", ("grounded", "grounded.offline", "grounded.settings", "grounded.contracts", "grounded.embedder",
-                "grounded.onnx_export",
+                "grounded.onnx_model",
                 "grounded.sparse", "grounded.store", "grounded.traces", "grounded.text")),
     ("stages", ("grounded.ingest", "grounded.retrieval")),
     ("composition root", ("grounded.app",)),

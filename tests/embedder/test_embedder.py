@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from grounded.embedder import EmbedderMismatch, open_embedder, pack_batches
-from grounded.onnx_export import MANIFEST, MODEL_FILE, ensure_onnx_int8
+from grounded.onnx_model import MANIFEST, MODEL_FILE, ensure_onnx_int8
 from grounded.settings import EmbedSettings
 
 TEXTS = [
@@ -62,7 +62,7 @@ def test_export_is_checksum_verified_and_redone_when_corrupt(onnx, tmp_path):
         fh.write(b"\x00corrupt\x00")
     model = ensure_onnx_int8(onnx.model_path, copy, onnx.max_seq_length)
     assert json.loads((copy / MANIFEST).read_text())["model_sha256"] != "" and model.is_file()
-    from grounded.onnx_export import sha256_file
+    from grounded.onnx_model import sha256_file
 
     assert sha256_file(model) == json.loads((copy / MANIFEST).read_text())["model_sha256"]
     assert manifest["source_sha256"] == json.loads((copy / MANIFEST).read_text())["source_sha256"]

@@ -1,4 +1,5 @@
-"""Export the shipped MiniLM (sentence-transformers folder) to ONNX and quantise it to int8, once, offline.
+"""The int8 ONNX MiniLM: exported from the shipped sentence-transformers folder and quantised once, offline,
+checksum-verified on every load, and run with onnxruntime.
 
 Why not sentence-transformers' own ONNX backend: `sentence-transformers[onnx]` needs optimum-onnx, which pins
 transformers < 4.58 (we ship 5.x), so the same two steps it wraps are called directly: `torch.onnx.export` and
@@ -19,6 +20,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
+import numpy as np
 from pydantic import BaseModel
 
 log = logging.getLogger(__name__)
@@ -95,7 +97,6 @@ def ensure_onnx_int8(source: Path, target: Path, max_seq_length: int) -> Path:
 
 
 def _export(source: Path, target: Path, source_sha: str, max_seq_length: int) -> None:
-    import numpy as np
     import torch
     from onnxruntime.quantization import QuantType, quantize_dynamic
     from sentence_transformers import SentenceTransformer
@@ -124,8 +125,6 @@ def _export(source: Path, target: Path, source_sha: str, max_seq_length: int) ->
             extra_options={"WeightSymmetric": True, "ActivationSymmetric": False},
         )
         fp32.unlink()
-        from grounded.embedder import onnx_forward, onnx_session
-
         probe = st.tokenizer(PROBES, padding=True, truncation=True, max_length=max_seq_length, return_tensors="np")
         got = onnx_forward(onnx_session(int8, threads=1), probe["input_ids"], probe["attention_mask"])
         want = st.encode(PROBES, normalize_embeddings=True, convert_to_numpy=True)
@@ -163,3 +162,22 @@ def _pooled_encoder(model):
             return torch.nn.functional.normalize(pooled, p=2, dim=1)
 
     return PooledEncoder(model)
+
+
+def onnx_session(model_file: Path, threads: int):
+    try:
+        import onnxruntime as ort
+    except ImportError as exc:  # an environment installed before the dependency was added
+        raise OnnxExportError(
+            "the onnx-int8 embedder needs onnxruntime and onnx (pip install -e .), or set GROUNDED_EMBED__BACKEND=torch"
+        ) from exc
+
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = threads
+    options.inter_op_num_threads = 1
+    return ort.InferenceSession(str(model_file), options, providers=["CPUExecutionProvider"])
+
+
+def onnx_forward(session, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    feeds = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
+    return session.run(["sentence_embedding"], feeds)[0].astype(np.float32, copy=False)
