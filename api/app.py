@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+import grounded
 from grounded.api.audit import AuditLog, AuditMiddleware
 from grounded.api.auth import KeyStore
 from grounded.api.errors import install_error_handlers
@@ -59,7 +60,7 @@ def create_app(settings: Settings, components: Components | None = None) -> Fast
     app = FastAPI(
         title="Grounded",
         summary="Answers only from your documents, cites the exact passages, says when they do not hold the answer.",
-        version="0.1.0",
+        version=grounded.__version__,
         lifespan=lifespan,
     )
     app.state.settings = settings

@@ -11,7 +11,7 @@ Sections
    hybrid row here runs with candidates=100.
 2. Tuning on the 809 TRAIN claims: RRF k x (dense, sparse) weights x candidates, picked by train nDCG@10, then test
    numbers for the defaults and the tuned choice (+ paired bootstrap CI of the difference). These runs build the
-   `HybridQuery` directly (query vectors embedded once, exactly as the Searcher embeds them) with limit=100 and the
+   `StoreQuery` directly (query vectors embedded once, exactly as the Searcher embeds them) with limit=100 and the
    given candidates, so the top of each list is what production (top_k=5, candidates=40) would return.
 3. Query latency: `Searcher.search(hybrid, top_k=5)` over the test claims, split into dense embedding, BM25 query
    encoding and `store.search`.
@@ -59,7 +59,7 @@ from grounded.evals.importers.beir import read_qrels  # noqa: E402
 from grounded.evals.metrics.retrieval import ndcg_at_k, retrieval_metrics  # noqa: E402
 from grounded.contracts import CollectionInfo  # noqa: E402
 from grounded.settings import RetrievalSettings  # noqa: E402
-from grounded.store import HybridQuery, SearchFilter, SearchMode  # noqa: E402
+from grounded.store import SearchFilter, SearchMode, StoreQuery  # noqa: E402
 from grounded.store.base import DENSE, SPARSE, payload_chunk  # noqa: E402
 from grounded.sparse import SparseVec  # noqa: E402
 from grounded.retrieval.search import Searcher  # noqa: E402
@@ -129,9 +129,9 @@ class QueryVectors:
             self.embed_ms.append((time.perf_counter() - t) * 1000)
             self.sparse[qid] = components.sparse.embed_query(text)
 
-    def query(self, qid: str, **kw) -> HybridQuery:
+    def query(self, qid: str, **kw) -> StoreQuery:
         s = self.sparse[qid]
-        return HybridQuery(dense=self.dense[qid], sparse_indices=s.indices, sparse_values=s.values, **kw)
+        return StoreQuery(dense=self.dense[qid], sparse_indices=s.indices, sparse_values=s.values, **kw)
 
 
 def run_direct(store, collection: str, qv: QueryVectors, qids, **kw) -> tuple[dict[str, list[str]], list[float]]:
@@ -363,7 +363,7 @@ def section_scale(comps, qv: QueryVectors, queries, test, target: int, out) -> l
     doc_filter = [f"copy1/{d}" for d in rng.sample(some_docs, 50)]
     filters = {
         "none": None,
-        f"source_prefix=copy1 (1/{copies} of points)": SearchFilter(source_prefix="copy1"),
+        f"under=copy1 (1/{copies} of points)": SearchFilter(under="copy1"),
         "doc_ids (50 docs)": SearchFilter(doc_ids=doc_filter),
     }
     shard = store._shard(SCALE_COLLECTION)
@@ -451,7 +451,7 @@ def section_server(comps, qv: QueryVectors, test, points, n_points: int, n_queri
     res = {}
     server = ServerStore(QdrantClient(":memory:"))
     edge = comps.store
-    for label, store in (("qdrant-client local mode (ServerStore)", server), ("qdrant-edge (EdgeStore)", edge)):
+    for label, store in (("qdrant-client local mode (ServerStore)", server), ("qdrant-edge (EmbeddedStore)", edge)):
         store.delete_collection(SLICE_COLLECTION)
         store.create_collection(info)
         t = time.perf_counter()
@@ -463,7 +463,7 @@ def section_server(comps, qv: QueryVectors, test, points, n_points: int, n_queri
         res[label] = {"upsert_s": round(up, 2), "points": store.count(SLICE_COLLECTION), "runs": runs}
     server.close()
     a = res["qdrant-client local mode (ServerStore)"]["runs"]["none"]["runs"]
-    b = res["qdrant-edge (EdgeStore)"]["runs"]["none"]["runs"]
+    b = res["qdrant-edge (EmbeddedStore)"]["runs"]["none"]["runs"]
     agree = sum(set(a[q]) == set(b[q]) for q in qids) / len(qids)
     rows = []
     for label, r in res.items():
@@ -513,7 +513,7 @@ def main(argv: list[str] | None = None) -> int:
         same10 = sum(direct[q][:10] == out["_runs"]["hybrid"][q][:10] for q in test) / len(test)
         dm = metrics_of(direct, test)
         diff = max(abs(dm[k] - out["quality_test"]["hybrid"][k]) for k in ("ndcg@10", "recall@100", "mrr@10"))
-        log(f"cross-check, direct HybridQuery path vs Searcher path (hybrid, cand=100): identical top-10 doc lists "
+        log(f"cross-check, direct StoreQuery path vs Searcher path (hybrid, cand=100): identical top-10 doc lists "
             f"for {same10:.3f} of queries; max |metric diff| {diff:.4f} (RRF ties are ordered arbitrarily by the "
             f"engine, so the tail of a list can differ between two identical calls)")
         out["direct_vs_searcher"] = {"same_top10": same10, "max_metric_diff": diff}

@@ -7,7 +7,7 @@ numbers beside them.
 
 Synthetic points: random unit 384-d vectors, BM25-like sparse vectors over a 5,000-term vocabulary, payloads shaped
 like real chunks (doc_id over 1,000 documents, doc_prefixes over 10 folders). Every query carries a folder
-filter (`SearchFilter(source_prefix=...)`, ~10% of the points). "server" is `ServerStore` over qdrant-client's
+filter (`SearchFilter(under=...)`, ~10% of the points). "server" is `ServerStore` over qdrant-client's
 in-process mode at --server-points (NOTES.md: brute force in Python; no Qdrant server binary can be had here).
 """
 
@@ -31,9 +31,9 @@ from qdrant_edge import Filter, FieldCondition, Fusion, MatchValue, Prefetch, Qu
 from bench.common import pct, table, uptime_line  # noqa: E402
 from grounded.contracts import Chunk, CollectionInfo, SourceFormat  # noqa: E402
 from grounded.sparse import SparseVec  # noqa: E402
-from grounded.store import HybridQuery, SearchFilter  # noqa: E402
+from grounded.store import StoreQuery, SearchFilter  # noqa: E402
 from grounded.store.base import DENSE, SPARSE  # noqa: E402
-from grounded.store.edge import EdgeStore  # noqa: E402
+from grounded.store.embedded import EmbeddedStore  # noqa: E402
 
 D = 384
 
@@ -53,16 +53,16 @@ def points(rng, start: int, n: int):
     return chunks, dense, sparse
 
 
-def query(rng) -> HybridQuery:
+def query(rng) -> StoreQuery:
     v = rng.standard_normal(D).astype(np.float32)
     terms = sorted(int(t) for t in rng.choice(5000, size=6, replace=False))
-    return HybridQuery(dense=(v / np.linalg.norm(v)).tolist(), sparse_indices=terms, sparse_values=[1.0] * 6,
-                       limit=5, candidates=40, filter=SearchFilter(source_prefix=f"f{int(rng.integers(10))}"))
+    return StoreQuery(dense=(v / np.linalg.norm(v)).tolist(), sparse_indices=terms, sparse_values=[1.0] * 6,
+                       limit=5, candidates=40, filter=SearchFilter(under=f"f{int(rng.integers(10))}"))
 
 
-def old_plan(shard, q: HybridQuery) -> None:
+def old_plan(shard, q: StoreQuery) -> None:
     """The former adapter: dense branch, sparse branch and the engine's fused query (2 more prefetches)."""
-    flt = Filter(must=[FieldCondition(key="doc_prefixes", match=MatchValue(value=q.filter.source_prefix))])
+    flt = Filter(must=[FieldCondition(key="doc_prefixes", match=MatchValue(value=q.filter.under))])
     dq = Query.Nearest(q.dense, using=DENSE)
     sq = Query.Nearest(SparseVector(indices=q.sparse_indices, values=q.sparse_values), using=SPARSE)
     fused = QueryRequest(limit=q.limit, prefetches=[Prefetch(limit=q.candidates, query=dq, filter=flt),
@@ -106,7 +106,7 @@ def main() -> int:
     rows = []
     try:
         print(f"start {uptime_line()}", flush=True)
-        store = EdgeStore(tmp / "collections")
+        store = EmbeddedStore(tmp / "collections")
         store.create_collection(CollectionInfo(name="big", embed_model="synthetic", dimension=D))
         rss0, t0 = rss_mb(), time.perf_counter()
         for start in range(0, args.points, 2000):

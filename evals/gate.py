@@ -52,8 +52,8 @@ class GateFailure(BaseModel):
     reason: str
 
 
-class GateResult(BaseModel):
-    """Outcome of :func:`check_gate`."""
+class GateCheck(BaseModel):
+    """Outcome of :func:`check_gate` (the eval gate; not the answer path's sufficiency gate)."""
 
     checked: list[str]
     failures: list[GateFailure]
@@ -86,7 +86,7 @@ def _failure_reason(value: float | None, threshold: Threshold, present: bool) ->
     return None
 
 
-def check_gate(report_metrics: MetricMap, gate: Gate) -> GateResult:
+def check_gate(report_metrics: MetricMap, gate: Gate) -> GateCheck:
     """Check every gated metric; missing, ``None`` and NaN values fail with their own reason."""
     failures = []
     for name, threshold in gate.metrics.items():
@@ -94,7 +94,7 @@ def check_gate(report_metrics: MetricMap, gate: Gate) -> GateResult:
         reason = _failure_reason(value, threshold, name in report_metrics)
         if reason is not None:
             failures.append(GateFailure(metric=name, value=value, reason=reason))
-    return GateResult(checked=list(gate.metrics), failures=failures)
+    return GateCheck(checked=list(gate.metrics), failures=failures)
 
 
 class Direction(StrEnum):

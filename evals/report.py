@@ -9,7 +9,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field
 
-from grounded.evals.gate import GateResult, Regression
+from grounded.evals.gate import GateCheck, Regression
 from grounded.evals.metrics.aggregate import MetricValue
 from grounded.evals.run import QuestionResult
 
@@ -36,7 +36,7 @@ class EvalReport(BaseModel):
     config: dict[str, str] = Field(default_factory=dict)
     metrics: dict[str, MetricValue]
     questions: list[QuestionRow]
-    gate: GateResult | None = None
+    gate: GateCheck | None = None
     regressions: list[Regression] = Field(default_factory=list)
 
     def values(self) -> dict[str, float | None]:

@@ -1,4 +1,4 @@
-"""Switch off every hidden run-time download of the stack (see ../shared/NOTES.md).
+"""Switch off every hidden run-time download of the stack (each setting below says which download).
 
 Called once from `grounded/__init__.py`, before any heavy library is imported, so that the package itself
 (not the user's shell) guarantees an offline run. Values already set by the user are kept.

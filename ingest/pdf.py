@@ -24,7 +24,9 @@ SAME_ROW_PT = 2.0
 
 
 @dataclass
-class _Segment:
+class Segment:
+    """One text line of a PDF as pdfminer lays it out: left edge, text, dominant font size, mostly bold or not."""
+
     x0: float
     text: str
     size: float
@@ -32,10 +34,12 @@ class _Segment:
 
 
 @dataclass
-class _Row:
+class Row:
+    """The segments that share a baseline (within SAME_ROW_PT) on one page: several segments make a table row."""
+
     page: int
     y: float
-    segments: list[_Segment]
+    segments: list[Segment]
 
     @property
     def size(self) -> float:
@@ -47,15 +51,15 @@ class _Row:
 
 
 def pdf_elements(path: Path) -> list[RawElement]:
-    return _structure(_rows(path))
+    return structure(drop_page_numbers(read_rows(path)))
 
 
-def _rows(path: Path) -> list[_Row]:
+def read_rows(path: Path) -> list[Row]:
     from pdfminer.high_level import extract_pages
     from pdfminer.layout import LAParams, LTChar, LTTextContainer, LTTextLine
     from pdfminer.pdfparser import PDFSyntaxError
 
-    rows: list[_Row] = []
+    rows: list[Row] = []
     try:
         for page_no, page in enumerate(extract_pages(str(path), laparams=LAParams()), start=1):
             lines = []
@@ -71,22 +75,28 @@ def _rows(path: Path) -> list[_Row]:
                         continue
                     size = Counter(round(c.size, 1) for c in chars).most_common(1)[0][0]
                     bold = sum("Bold" in c.fontname for c in chars) > len(chars) / 2
-                    lines.append((line.y0, _Segment(line.x0, text, size, bold)))
+                    lines.append((line.y0, Segment(line.x0, text, size, bold)))
             for y, seg in sorted(lines, key=lambda t: (-t[0], t[1].x0)):
                 if rows and rows[-1].page == page_no and abs(rows[-1].y - y) <= SAME_ROW_PT:
                     rows[-1].segments.append(seg)
                 else:
-                    rows.append(_Row(page_no, y, [seg]))
+                    rows.append(Row(page_no, y, [seg]))
     except PDFSyntaxError as exc:
         raise ParseError(f"corrupt PDF: {exc}") from exc
     except Exception as exc:  # pdfminer raises assorted errors on damaged files
         raise ParseError(f"unreadable PDF: {type(exc).__name__}: {exc}"[:300]) from exc
     for row in rows:
         row.segments.sort(key=lambda s: s.x0)
+    return rows
+
+
+def drop_page_numbers(rows: list[Row]) -> list[Row]:
+    """Without the rows that are only a page number ('3', 'Page 3 of 10', '... Page 2 of 9')."""
     return [r for r in rows if not (len(r.segments) == 1 and _PAGE_NUMBER.search(r.text))]
 
 
-def _structure(rows: list[_Row]) -> list[RawElement]:
+def structure(rows: list[Row]) -> list[RawElement]:
+    """Rows -> titles (by font size rank, or bold at body size), list items, tables and paragraphs."""
     if not rows:
         return []
     weight: Counter = Counter()
@@ -97,7 +107,7 @@ def _structure(rows: list[_Row]) -> list[RawElement]:
     level = {s: i for i, s in enumerate(heading_sizes)}
 
     out: list[RawElement] = []
-    prev: _Row | None = None
+    prev: Row | None = None
     table: list[str] = []
 
     def flush_table() -> None:

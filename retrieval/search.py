@@ -10,7 +10,7 @@ from grounded.contracts import Evidence
 from grounded.embedder import Embedder, check_variant
 from grounded.settings import RetrievalSettings
 from grounded.sparse import SparseEncoder
-from grounded.store import CollectionNotFound, HybridQuery, SearchFilter, SearchMode, VectorStore
+from grounded.store import CollectionNotFound, SearchFilter, SearchMode, StoreQuery, VectorStore
 
 
 class AccessDenied(PermissionError):
@@ -39,7 +39,7 @@ class Searcher:
         check_variant(info, self.embedder)  # an index is only ever queried with the variant that built it
         s = self.settings
         sparse = self.sparse.embed_query(question)
-        query = HybridQuery(
+        query = StoreQuery(
             dense=self.embedder.embed_query(question),
             sparse_indices=sparse.indices,
             sparse_values=sparse.values,

@@ -35,7 +35,7 @@ def ask(
         try:
             if components.store.get_collection(collection) is None:
                 raise CollectionNotFound(collection)
-            filters = SearchFilter(doc_ids=doc or None, source_prefix=under)
+            filters = SearchFilter(doc_ids=doc or None, under=under)
             answer = components.answers.ask(
                 AskRequest(collection=collection, question=question, filters=filters, top_k=top_k)
             )

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from contextlib import contextmanager
+from importlib.util import find_spec
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Iterator, Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from grounded.settings import Settings, load_settings
 
@@ -41,3 +43,12 @@ def open_components(settings: Settings) -> Iterator[Components]:
         yield components
     finally:
         components.close()
+
+
+def require_extra(extra: str, *modules: str) -> None:
+    """Exit 2 with the install command, not an ImportError, when an optional extra is not installed."""
+    missing = [m for m in modules if find_spec(m) is None]
+    if missing:
+        install = escape(f"pip install 'grounded[{extra}]'")
+        err.print(f"[red]this command needs the '{extra}' extra[/red] (missing: {', '.join(missing)}); {install}")
+        raise typer.Exit(EXIT_USAGE)

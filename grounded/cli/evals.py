@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from typer.core import TyperGroup
 
-from grounded.cli.common import err, open_components, settings_or_exit
+from grounded.cli.common import err, open_components, require_extra, settings_or_exit
 
 
 class _RunByDefault(TyperGroup):
@@ -72,12 +72,12 @@ def run_cmd(
     profile: Annotated[Optional[Path], typer.Option("--profile")] = None,
 ) -> None:
     """Ask every question as the API would, score it, write report.json/report.md/plots, apply the gate."""
+    require_extra("eval", "ragas", "matplotlib")
     from grounded.evals.datasets import DatasetError, load_dataset
-    from grounded.evals.gate import check_gate, load_gate
+    from grounded.evals.gate import load_gate
     from grounded.evals.plots import write_plots
-    from grounded.evals.report import EvalReport, rows, write_report
-    from grounded.evals.run import run_answers, run_retrieval
-    from grounded.evals.scoring import answer_scores, retrieval_scores
+    from grounded.evals.report import write_report
+    from grounded.evals.suite import judge_report, run_suite
 
     try:
         dataset = load_dataset(dataset_path)
@@ -85,12 +85,11 @@ def run_cmd(
     except (DatasetError, FileNotFoundError, ValueError) as exc:
         err.print(f"[red]{exc}[/red]")
         raise typer.Exit(2) from exc
-    settings = settings_or_exit(profile)
-    with open_components(settings) as components:
+    with open_components(settings_or_exit(profile)) as components:
         if ingest:
-            report = components.ingestor().sync(collection, dataset.corpus_path)
-            err.print(f"ingested: {report.added} added, {report.updated} updated, {report.unchanged} unchanged, "
-                      f"{len(report.failed)} failed")
+            synced = components.ingestor().sync(collection, dataset.corpus_path)
+            err.print(f"ingested: {synced.added} added, {synced.updated} updated, {synced.unchanged} unchanged, "
+                      f"{len(synced.failed)} failed")
         if components.store.get_collection(collection) is None:
             err.print(f"[red]collection not found: {collection}[/red] (use --ingest)")
             raise typer.Exit(2)
@@ -98,34 +97,11 @@ def run_cmd(
         columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
         with Progress(*columns, console=err, transient=True) as progress:
             task = progress.add_task("questions", total=total)
-            tick = lambda _: progress.advance(task)  # noqa: E731
-            if retrieval_only:
-                searcher = components.answers.searcher
-                results = run_retrieval(dataset, searcher, collection, limit=limit, on_done=tick)
-            else:
-                results = run_answers(dataset, components.answers, collection, limit=limit, on_done=tick)
-        metrics = {**retrieval_scores(results, ks=(1, 5, 10, 100) if retrieval_only else (1, 3, 5)),
-                   **answer_scores(results)}
-        per_sample = {}
-        if not retrieval_only:
-            from grounded.evals.ragas_run import ragas_metrics
-
-            ragas, per_sample = ragas_metrics(results, components, judge.value)
-            metrics.update(ragas)
-
-    g = settings.generator
-    report = EvalReport(
-        dataset=str(dataset_path), collection=collection, metrics=metrics, questions=rows(results),
-        config={"generator": "none (retrieval only)" if retrieval_only else f"{g.backend.value} ({g.local_model if g.backend.value == 'local' else g.model})",
-                "retrieval": f"hybrid RRF k={settings.retrieval.rrf_k}, top_k={settings.retrieval.top_k}",
-                "judge": judge.value},
-    )
-    if baseline is not None:
-        base_path = baseline / "report.json" if baseline.is_dir() else baseline
-        base = EvalReport.model_validate_json(base_path.read_text())
-        report.regressions = regressions(report.values(), base.values())
-    if thresholds is not None:
-        report.gate = check_gate(report.values(), thresholds)
+            report, per_sample = run_suite(
+                dataset, str(dataset_path), components, collection, limit=limit, retrieval_only=retrieval_only,
+                judge=judge.value, on_done=lambda _: progress.advance(task),
+            )
+    judge_report(report, baseline, thresholds)
     write_report(report, out)
     write_plots(report, out, per_sample)
     _print_summary(report)
@@ -134,20 +110,6 @@ def run_cmd(
         for f in report.gate.failures:
             err.print(f"[red]gate failed[/red] {f.metric}: {f.reason}")
         raise typer.Exit(1)
-
-
-LATENCY_TOLERANCE = 0.5  # timings on a shared 2-core machine swing by tens of percent run to run
-QUALITY_TOLERANCE = 0.05
-
-
-def regressions(current: dict[str, float | None], baseline: dict[str, float | None]):
-    """Quality metrics may drop 5% before they count as a regression; latencies may grow 50%."""
-    from grounded.evals.gate import compare_to_baseline
-
-    timing = {k for k in current if k.endswith("_ms")}
-    split = lambda d, keep: {k: v for k, v in d.items() if (k in timing) == keep}  # noqa: E731
-    return compare_to_baseline(split(current, False), split(baseline, False), tolerance=QUALITY_TOLERANCE) + \
-        compare_to_baseline(split(current, True), split(baseline, True), tolerance=LATENCY_TOLERANCE)
 
 
 def _print_summary(report) -> None:

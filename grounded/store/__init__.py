@@ -3,9 +3,9 @@
 from grounded.settings import Settings
 from grounded.store.base import (
     CollectionNotFound,
-    HybridQuery,
     SearchFilter,
     SearchMode,
+    StoreQuery,
     StoreUnavailable,
     VectorStore,
     doc_versions,
@@ -19,16 +19,16 @@ def open_store(settings: Settings) -> VectorStore:
 
         key = settings.qdrant_api_key.get_secret_value() if settings.qdrant_api_key else None
         return ServerStore.connect(settings.qdrant_url, api_key=key)
-    from grounded.store.edge import EdgeStore
+    from grounded.store.embedded import EmbeddedStore
 
-    return EdgeStore(settings.collections_dir)
+    return EmbeddedStore(settings.collections_dir)
 
 
 __all__ = [
     "CollectionNotFound",
-    "HybridQuery",
     "SearchFilter",
     "SearchMode",
+    "StoreQuery",
     "StoreUnavailable",
     "VectorStore",
     "doc_versions",

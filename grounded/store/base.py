@@ -35,11 +35,13 @@ class SearchFilter(BaseModel):
     """Metadata filters; all given conditions must hold."""
 
     doc_ids: list[str] | None = Field(default=None, description="only these documents")
-    source_prefix: str | None = Field(default=None, description="only documents under this folder, e.g. 'hr'")
+    under: str | None = Field(
+        default=None, description="only documents whose doc_id lies under this folder, e.g. 'hr' (CLI: --under)"
+    )
     equals: dict[str, str | int | bool] = Field(default_factory=dict, description="payload key == value")
 
     def is_empty(self) -> bool:
-        return not self.doc_ids and not self.source_prefix and not self.equals
+        return not self.doc_ids and not self.under and not self.equals
 
 
 class SearchMode(StrEnum):
@@ -48,7 +50,9 @@ class SearchMode(StrEnum):
     SPARSE = "sparse"
 
 
-class HybridQuery(BaseModel):
+class StoreQuery(BaseModel):
+    """One store search: dense, BM25 or both fused by RRF inside the engine (`mode`), with optional filters."""
+
     dense: list[float]
     sparse_indices: list[int]
     sparse_values: list[float]
@@ -73,7 +77,8 @@ class DocVersion(BaseModel):
 
 
 def doc_prefixes(doc_id: str) -> list[str]:
-    """'hr/leave/policy.md' -> ['hr', 'hr/leave']: lets a folder filter be an exact keyword match."""
+    """'hr/leave/policy.md' -> ['hr', 'hr/leave']: stored with each chunk (payload key `doc_prefixes`) so that
+    `SearchFilter.under` is an exact keyword match. Not the document's `source` (where it was read from)."""
     parts = doc_id.split("/")[:-1]
     return ["/".join(parts[: i + 1]) for i in range(len(parts))]
 
@@ -137,7 +142,7 @@ class VectorStore(Protocol):
     def payloads(self, name: str, fields: list[str]) -> Iterable[dict[str, Any]]: ...
     def count(self, name: str) -> int: ...
     def flush(self, name: str) -> None: ...
-    def search(self, name: str, query: HybridQuery) -> list[Evidence]: ...
+    def search(self, name: str, query: StoreQuery) -> list[Evidence]: ...
     def ping(self) -> None: ...
     def close(self) -> None: ...
 
@@ -151,7 +156,7 @@ def list_documents(store: VectorStore, name: str) -> list[DocumentInfo]:
     return documents_from_versions(doc_versions(store, name))
 
 
-def rrf_rank(query: HybridQuery, dense: list[tuple[str, float]], sparse: list[tuple[str, float]]) -> list[tuple[str, float]]:
+def rrf_rank(query: StoreQuery, dense: list[tuple[str, float]], sparse: list[tuple[str, float]]) -> list[tuple[str, float]]:
     """The top `query.limit` ids of the query's mode; hybrid = weighted reciprocal rank fusion exactly as Qdrant's
     `Fusion.Rrf` scores it: sum over branches of weight / (k + rank), ranks from 1."""
     if query.mode is SearchMode.DENSE:
@@ -165,7 +170,7 @@ def rrf_rank(query: HybridQuery, dense: list[tuple[str, float]], sparse: list[tu
     return sorted(scores.items(), key=lambda item: -item[1])[: query.limit]
 
 
-def fuse_evidence(
+def attach_branch_ranks(
     fused: list[tuple[dict[str, Any], float]],
     dense: list[tuple[str, float]],
     sparse: list[tuple[str, float]],

@@ -20,12 +20,12 @@ from grounded.store.base import (
     INDEXED_FIELDS,
     SPARSE,
     CollectionNotFound,
-    HybridQuery,
+    StoreQuery,
     SearchFilter,
     SearchMode,
     StoreUnavailable,
     chunk_payload,
-    fuse_evidence,
+    attach_branch_ranks,
 )
 
 _SCROLL_PAGE = 2048
@@ -38,9 +38,9 @@ def _server_filter(f: SearchFilter | None) -> models.Filter | None:
     must: list[models.Condition] = []
     if f.doc_ids:
         must.append(models.FieldCondition(key="doc_id", match=models.MatchAny(any=list(f.doc_ids))))
-    if f.source_prefix:
+    if f.under:
         must.append(
-            models.FieldCondition(key="doc_prefixes", match=models.MatchValue(value=f.source_prefix.strip("/")))
+            models.FieldCondition(key="doc_prefixes", match=models.MatchValue(value=f.under.strip("/")))
         )
     for key, value in f.equals.items():
         must.append(models.FieldCondition(key=key, match=models.MatchValue(value=value)))
@@ -162,7 +162,7 @@ class ServerStore:
 
     # ------------------------------------------------------------ search
 
-    def search(self, name: str, query: HybridQuery) -> list[Evidence]:
+    def search(self, name: str, query: StoreQuery) -> list[Evidence]:
         self._require(name)
         flt = _server_filter(query.filter)
         sparse = models.SparseVector(indices=query.sparse_indices, values=query.sparse_values)
@@ -192,7 +192,7 @@ class ServerStore:
         dense_hits, sparse_hits, fused_hits = (
             r.points for r in self._call(self._client.query_batch_points, collection_name=name, requests=requests)
         )
-        return fuse_evidence(
+        return attach_branch_ranks(
             [(p.payload or {}, p.score) for p in fused_hits],
             [(str(p.id), p.score) for p in dense_hits],
             [(str(p.id), p.score) for p in sparse_hits],

@@ -21,7 +21,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
 
 
 def layer_of(module: str) -> int:
-    best = None  # the longest matching prefix decides: `grounded.store.edge` is kernel, `grounded` alone too
+    best = None  # the longest matching prefix decides: `grounded.store.embedded` is kernel, `grounded` alone too
     for level, (_, prefixes) in enumerate(LAYERS):
         for prefix in prefixes:
             if (module == prefix or module.startswith(prefix + ".")) and (best is None or len(prefix) > best[1]):

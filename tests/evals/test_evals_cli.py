@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 QUESTIONS = [
     {"id": "q1", "question": "How many days of annual leave does everyone get?", "answerable": True,
      "reference_answers": ["25 days"], "reference_doc_ids": ["leave.md"],
@@ -59,3 +61,17 @@ def test_eval_run_report_gate_and_baseline(tmp_path):
 
     bad = grounded("eval", str(tmp_path / "missing"), "-c", "tiny", home=tmp_path / "home")
     assert bad.returncode == 2
+
+
+@pytest.mark.unit
+def test_eval_without_the_eval_extra_says_how_to_install_it(monkeypatch, tmp_path):
+    """`grounded eval` on an install without `[eval]`: exit 2 and the install command, no ImportError."""
+    from typer.testing import CliRunner
+
+    from grounded.cli import app, common
+
+    installed = common.find_spec
+    monkeypatch.setattr(common, "find_spec", lambda name: None if name == "ragas" else installed(name))
+    result = CliRunner().invoke(app, ["eval", str(make_dataset(tmp_path / "ds")), "-c", "tiny"])
+    assert result.exit_code == 2
+    assert "pip install 'grounded[eval]'" in " ".join(result.stderr.split())

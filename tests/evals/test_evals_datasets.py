@@ -14,6 +14,8 @@ from grounded.evals.datasets import (
     write_questions,
 )
 
+pytestmark = pytest.mark.unit
+
 
 def _write_lines(path: Path, lines: list[str]) -> None:
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")

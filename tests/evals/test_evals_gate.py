@@ -13,6 +13,8 @@ from grounded.evals.gate import (
     metric_direction,
 )
 
+pytestmark = pytest.mark.unit
+
 GATE_YAML = """
 metrics:
   abstention_f1: {min: 0.7}

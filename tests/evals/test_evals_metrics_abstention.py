@@ -2,6 +2,8 @@ import pytest
 
 from grounded.evals.metrics.abstention import abstention_scores
 
+pytestmark = pytest.mark.unit
+
 # (answerable_gold, abstained)
 TRUE_ABSTAIN, FALSE_ABSTAIN, MISSED, ANSWERED = (False, True), (True, True), (False, False), (True, False)
 

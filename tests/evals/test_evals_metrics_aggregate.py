@@ -4,6 +4,8 @@ import pytest
 
 from grounded.evals.metrics.aggregate import MetricValue, flatten, mean_metric
 
+pytestmark = pytest.mark.unit
+
 
 def test_nan_and_none_are_counted_not_averaged() -> None:
     m = mean_metric("faithfulness", [1.0, math.nan, 0.5, None])

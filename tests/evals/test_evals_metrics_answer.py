@@ -2,6 +2,8 @@ import pytest
 
 from grounded.evals.metrics.answer import exact_match, normalize_answer, token_f1
 
+pytestmark = pytest.mark.unit
+
 
 def test_normalize() -> None:
     assert normalize_answer("The  Cat, sat!") == "cat sat"

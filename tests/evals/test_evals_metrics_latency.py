@@ -2,6 +2,8 @@ import pytest
 
 from grounded.evals.metrics.latency import QuestionUsage, latency_metrics, percentile, usage_summary
 
+pytestmark = pytest.mark.unit
+
 
 def test_nearest_rank_percentile() -> None:
     values = list(range(1, 11))

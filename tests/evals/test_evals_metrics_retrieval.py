@@ -4,6 +4,8 @@ import pytest
 
 from grounded.evals.metrics.retrieval import ndcg_at_k, recall_at_k, reciprocal_rank, retrieval_metrics
 
+pytestmark = pytest.mark.unit
+
 RANKED = ["a", "b", "c", "d"]
 RELEVANT = {"b", "d"}
 

@@ -72,7 +72,7 @@ def test_injected_document_text_changes_nothing(components, demo_collection):
 
 
 def test_filters_and_grants(components, demo_collection):
-    answer = ask(components, "How long is an RMA number valid?", filters=SearchFilter(source_prefix="hr"))
+    answer = ask(components, "How long is an RMA number valid?", filters=SearchFilter(under="hr"))
     assert all(c.doc_id.startswith("hr/") for c in answer.citations)
     with pytest.raises(AccessDenied):
         ask(components, "How long is an RMA number valid?", allowed_collections=frozenset({"other"}))

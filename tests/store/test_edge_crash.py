@@ -18,9 +18,9 @@ import numpy as np
 from pathlib import Path
 from grounded.contracts import Chunk, CollectionInfo, SourceFormat
 from grounded.sparse import SparseVec
-from grounded.store.edge import EdgeStore, OPTIMIZE_AFTER
+from grounded.store.embedded import EmbeddedStore, OPTIMIZE_AFTER
 
-store = EdgeStore(Path(sys.argv[1]))
+store = EmbeddedStore(Path(sys.argv[1]))
 store.create_collection(CollectionInfo(name="big", embed_model="m", dimension=384))
 rng = np.random.default_rng(0)
 for start in range(0, OPTIMIZE_AFTER, 1000):
@@ -43,7 +43,7 @@ print(json.dumps({"points": info.points_count, "indexed": info.indexed_vectors_c
 
 
 def test_kill_9_after_optimize_reopens_indexed(tmp_path):
-    from grounded.store.edge import OPTIMIZE_AFTER
+    from grounded.store.embedded import OPTIMIZE_AFTER
 
     writer = subprocess.Popen([sys.executable, "-c", WRITER, str(tmp_path)], stdout=subprocess.PIPE, text=True)
     try:

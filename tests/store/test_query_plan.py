@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from qdrant_edge import Filter, FieldCondition, Fusion, MatchValue, Prefetch, Query, QueryRequest, SparseVector
 
-from grounded.store import HybridQuery, SearchFilter
+from grounded.store import StoreQuery, SearchFilter
 from grounded.store.base import DENSE, SPARSE
 
 QUESTIONS = ["How long is an RMA number valid?", "hotel cap in Oslo", "who approves expense reports",
@@ -21,9 +21,9 @@ def test_app_side_fusion_matches_the_engine(components, demo_collection, weights
     shard = store._shard(demo_collection)  # the engine itself, to ask for its fused list the old way
     for question, under in [(q, None) for q in QUESTIONS] + [(QUESTIONS[1], "policies")]:
         sv = components.sparse.embed_query(question)
-        q = HybridQuery(dense=components.embedder.embed_query(question), sparse_indices=sv.indices,
+        q = StoreQuery(dense=components.embedder.embed_query(question), sparse_indices=sv.indices,
                         sparse_values=sv.values, limit=5, candidates=40, rrf_k=60, weights=weights,
-                        filter=SearchFilter(source_prefix=under) if under else None)
+                        filter=SearchFilter(under=under) if under else None)
         flt = Filter(must=[FieldCondition(key="doc_prefixes", match=MatchValue(value=under))]) if under else None
         engine = shard.query(QueryRequest(
             limit=5, filter=flt, with_payload=False, query=Fusion.Rrf(k=60, weights=list(weights)),

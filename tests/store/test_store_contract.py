@@ -10,8 +10,8 @@ import pytest
 from qdrant_client import QdrantClient
 
 from grounded.contracts import Chunk, CollectionInfo, SourceFormat
-from grounded.store import CollectionNotFound, HybridQuery, SearchFilter, SearchMode, doc_versions, list_documents
-from grounded.store.edge import EdgeStore
+from grounded.store import CollectionNotFound, SearchFilter, SearchMode, StoreQuery, doc_versions, list_documents
+from grounded.store.embedded import EmbeddedStore
 from grounded.store.server import ServerStore
 
 TEXTS = {
@@ -23,7 +23,7 @@ TEXTS = {
 
 @pytest.fixture(params=["embedded", "server"])
 def store(request, tmp_path):
-    s = EdgeStore(tmp_path / "collections") if request.param == "embedded" else ServerStore(QdrantClient(":memory:"))
+    s = EmbeddedStore(tmp_path / "collections") if request.param == "embedded" else ServerStore(QdrantClient(":memory:"))
     yield s
     s.close()
 
@@ -45,9 +45,9 @@ def loaded(store, components):
     return name
 
 
-def query(components, text, **kw) -> HybridQuery:
+def query(components, text, **kw) -> StoreQuery:
     sparse = components.sparse.embed_query(text)
-    return HybridQuery(dense=components.embedder.embed_query(text), sparse_indices=sparse.indices,
+    return StoreQuery(dense=components.embedder.embed_query(text), sparse_indices=sparse.indices,
                        sparse_values=sparse.values, limit=kw.pop("limit", 3), candidates=20, **kw)
 
 
@@ -71,7 +71,7 @@ def test_search_finds_the_right_chunk_in_every_mode(store, loaded, components, m
 
 def test_filters_restrict_every_branch(store, loaded, components):
     q = "How many characters must a password have?"
-    by_folder = store.search(loaded, query(components, q, filter=SearchFilter(source_prefix="hr")))
+    by_folder = store.search(loaded, query(components, q, filter=SearchFilter(under="hr")))
     assert by_folder and {h.chunk.doc_id for h in by_folder} == {"hr/leave.md"}
     by_doc = store.search(loaded, query(components, q, filter=SearchFilter(doc_ids=["office/canteen.txt"])))
     assert {h.chunk.doc_id for h in by_doc} == {"office/canteen.txt"}

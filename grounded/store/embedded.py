@@ -42,12 +42,12 @@ from grounded.store.base import (
     INDEXED_FIELDS,
     SPARSE,
     CollectionNotFound,
-    HybridQuery,
+    StoreQuery,
     SearchFilter,
     SearchMode,
     StoreUnavailable,
     chunk_payload,
-    fuse_evidence,
+    attach_branch_ranks,
     rrf_rank,
 )
 
@@ -62,14 +62,14 @@ def _edge_filter(f: SearchFilter | None) -> Filter | None:
     must = []
     if f.doc_ids:
         must.append(FieldCondition(key="doc_id", match=MatchAny(any=list(f.doc_ids))))
-    if f.source_prefix:
-        must.append(FieldCondition(key="doc_prefixes", match=MatchValue(value=f.source_prefix.strip("/"))))
+    if f.under:
+        must.append(FieldCondition(key="doc_prefixes", match=MatchValue(value=f.under.strip("/"))))
     for key, value in f.equals.items():
         must.append(FieldCondition(key=key, match=MatchValue(value=value)))
     return Filter(must=must)
 
 
-class EdgeStore:
+class EmbeddedStore:
     kind = "embedded"
 
     def __init__(self, root: Path, optimize_after: int = OPTIMIZE_AFTER) -> None:
@@ -192,7 +192,7 @@ class EdgeStore:
 
     # ------------------------------------------------------------ search
 
-    def search(self, name: str, query: HybridQuery) -> list[Evidence]:
+    def search(self, name: str, query: StoreQuery) -> list[Evidence]:
         """Two branch searches (dense, BM25) in one batch, fused in the app with the engine's weighted RRF, then
         the payloads of the top hits only: 1.5-1.9x faster than also asking the engine for the fused list (5
         searches: each prefetch runs again), same ranking up to ties (bench/store_scale.py)."""
@@ -212,7 +212,7 @@ class EdgeStore:
         sparse_ranked = [(str(p.id), p.score) for p in sparse_hits]
         top = rrf_rank(query, dense, sparse_ranked)
         payloads = {str(r.id): r.payload or {} for r in shard.retrieve([cid for cid, _ in top], with_payload=True)}
-        return fuse_evidence([(payloads[cid], score) for cid, score in top if cid in payloads], dense, sparse_ranked)
+        return attach_branch_ranks([(payloads[cid], score) for cid, score in top if cid in payloads], dense, sparse_ranked)
 
     def ping(self) -> None:
         if not self._root.is_dir():
