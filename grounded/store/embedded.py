@@ -22,11 +22,13 @@ from qdrant_edge import (
     EdgeVectorParams,
     FieldCondition,
     Filter,
+    Fusion,
     MatchAny,
     MatchValue,
     Modifier,
     PayloadSchemaType,
     Point,
+    Prefetch,
     Query,
     QueryBatchRequest,
     QueryRequest,
@@ -193,26 +195,32 @@ class EmbeddedStore:
     # ------------------------------------------------------------ search
 
     def search(self, name: str, query: StoreQuery) -> list[Evidence]:
-        """Two branch searches (dense, BM25) in one batch, fused in the app with the engine's weighted RRF, then
-        the payloads of the top hits only: 1.5-1.9x faster than also asking the engine for the fused list (5
-        searches: each prefetch runs again), same ranking up to ties (bench/store_scale.py)."""
+        """Two branch searches (dense, BM25) in one batch, fused in the app exactly as the engine's RRF, then the
+        payloads of the top hits only: cheaper than also asking the engine for the fused list (5 searches: each
+        prefetch runs again), same ranking up to ties (tests/store/test_query_plan.py, bench/store_scale.py).
+        Non-default branch weights keep the engine's own weighted fusion (its weighting is not 1/(k + rank)
+        times the weight, so the app does not imitate it)."""
         flt = _edge_filter(query.filter)
-        sparse = SparseVector(indices=query.sparse_indices, values=query.sparse_values)
+        dense_q = Query.Nearest(query.dense, using=DENSE)
+        sparse_q = Query.Nearest(SparseVector(indices=query.sparse_indices, values=query.sparse_values), using=SPARSE)
         branch = dict(limit=query.candidates, filter=flt, with_payload=False)
+        queries = [QueryRequest(query=dense_q, **branch), QueryRequest(query=sparse_q, **branch)]
+        engine_fusion = query.mode is SearchMode.HYBRID and tuple(query.weights) != (1.0, 1.0)
+        if engine_fusion:
+            queries.append(QueryRequest(
+                limit=query.limit, filter=flt, with_payload=True, query=Fusion.Rrf(k=query.rrf_k, weights=list(query.weights)),
+                prefetches=[Prefetch(limit=query.candidates, query=q, filter=flt) for q in (dense_q, sparse_q)],
+            ))
         shard = self._shard(name)
-        dense_hits, sparse_hits = shard.query_batch(
-            QueryBatchRequest(
-                queries=[
-                    QueryRequest(query=Query.Nearest(query.dense, using=DENSE), **branch),
-                    QueryRequest(query=Query.Nearest(sparse, using=SPARSE), **branch),
-                ]
-            )
-        )
-        dense = [(str(p.id), p.score) for p in dense_hits]
-        sparse_ranked = [(str(p.id), p.score) for p in sparse_hits]
-        top = rrf_rank(query, dense, sparse_ranked)
-        payloads = {str(r.id): r.payload or {} for r in shard.retrieve([cid for cid, _ in top], with_payload=True)}
-        return attach_branch_ranks([(payloads[cid], score) for cid, score in top if cid in payloads], dense, sparse_ranked)
+        hits = shard.query_batch(QueryBatchRequest(queries=queries))
+        dense = [(str(p.id), p.score) for p in hits[0]]
+        sparse = [(str(p.id), p.score) for p in hits[1]]
+        if engine_fusion:
+            return attach_branch_ranks([(p.payload or {}, p.score) for p in hits[2]], dense, sparse)
+        top = rrf_rank(query, dense, sparse)
+        found = shard.retrieve([cid for cid, _ in top], with_payload=True, with_vector=False)
+        payloads = {str(r.id): r.payload or {} for r in found}
+        return attach_branch_ranks([(payloads[cid], score) for cid, score in top if cid in payloads], dense, sparse)
 
     def ping(self) -> None:
         if not self._root.is_dir():
