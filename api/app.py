@@ -18,7 +18,7 @@ from grounded.api.jobs import JobRunner
 from grounded.api.metrics import Metrics, MetricsMiddleware
 from grounded.api.routes import chat, collections, documents, health, jobs, keys, openai_compat, traces
 from grounded.app import Components
-from grounded.settings import GeneratorBackend, Settings
+from grounded.settings import Settings
 from grounded.traces import TraceStore
 from grounded.retrieval.generators.base import GeneratorError
 
@@ -32,11 +32,10 @@ ROUTERS = (
 
 def _warm_up(components: Components) -> None:
     _ = components.answers  # loads the embedder and builds the answer service
-    if components.settings.generator.backend is GeneratorBackend.LOCAL:
-        try:
-            components.generator.warm_up()
-        except GeneratorError as exc:
-            log.warning("local generator unavailable, answers fall back to extractive: %s", exc)
+    try:
+        components.generator.warm_up()
+    except GeneratorError as exc:
+        log.warning("generator unavailable, answers fall back to extractive: %s", exc)
 
 
 def create_app(settings: Settings, components: Components | None = None) -> FastAPI:

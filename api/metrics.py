@@ -3,9 +3,10 @@ generator fallbacks and tokens. `MetricsMiddleware` times every request, streame
 
 from __future__ import annotations
 
+import threading
 import time
 
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from grounded.api.asgi import ResponseWatch, route_of
@@ -32,6 +33,16 @@ class Metrics:
             "grounded_generator_fallbacks", "Answers where the configured generator was not used", registry=r
         )
         self.tokens = Counter("grounded_generator_tokens", "Generator tokens", ["kind"], registry=r)
+        self.calls = Counter("grounded_generator_calls", "Generator calls, fallbacks included", registry=r)
+        self.cost = Counter("grounded_answer_cost", "Cost of all answers (configured price per 1k tokens)", registry=r)
+        self.cost_per_request = Gauge("grounded_cost_per_request", "Mean cost per answered request", registry=r)
+        self.cost_per_success = Gauge(
+            "grounded_cost_per_successful_answer", "Total cost divided by answers with status answered or partial",
+            registry=r,
+        )
+        self._requests = self._successes = 0
+        self._cost = 0.0
+        self._lock = threading.Lock()
         for status in AnswerStatus:
             self.answers.labels(status=status.value)
         for kind in ("prompt", "completion"):
@@ -47,6 +58,14 @@ class Metrics:
             self.fallbacks.inc()
         self.tokens.labels(kind="prompt").inc(answer.usage.prompt_tokens)
         self.tokens.labels(kind="completion").inc(answer.usage.completion_tokens)
+        self.calls.inc(answer.usage.llm_calls)
+        self.cost.inc(answer.usage.cost)
+        with self._lock:
+            self._requests += 1
+            self._successes += answer.status in (AnswerStatus.ANSWERED, AnswerStatus.PARTIAL)
+            self._cost += answer.usage.cost
+            self.cost_per_request.set(self._cost / self._requests)
+            self.cost_per_success.set(self._cost / self._successes if self._successes else 0.0)
 
     def render(self) -> bytes:
         return generate_latest(self.registry)

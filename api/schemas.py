@@ -51,7 +51,7 @@ class ChatRequest(BaseModel):
     history: list[ChatTurn] = Field(default_factory=list, description="earlier turns, oldest first")
     filters: SearchFilter | None = None
     top_k: int | None = Field(default=None, ge=1, le=50)
-    stream: bool = Field(default=False, description="Server-Sent Events: retrieval, token, citation, final, error")
+    stream: bool = Field(default=False, description="Server-Sent Events: retrieval, citation, sentence, retract, final, error")
 
 
 # ---------------------------------------------------------------- OpenAI-compatible chat

@@ -17,11 +17,10 @@ Split by article (dataset order): the first 5 articles' questions tune, the last
 balanced sample (up to --per-class answerable + the same number unanswerable, fixed seed) is drawn; the held-out
 half is also scored in full at its natural mix.
 
-The gate's decision is recomputed from its signals — best dense cosine, lexical overlap of the question's content
-stems with the top-3 evidence, the required-terms rule (names/numbers of the question missing from all evidence),
-the clarify branch — with the same functions `decide()` uses (retrieval/text.py and retrieval.gate._readings), so
-the required-terms rule can be switched off here without touching production code. The recomputation is checked
-against `decide()` itself for every question at the defaults and at the chosen setting.
+The gate's signals are measured once per question with `retrieval.gate.signals()` — best dense cosine, lexical
+overlap of the question's content stems with the top-3 evidence, the required-terms rule (names/numbers of the
+question missing from all evidence), the clarify readings — and every setting of the grid is decided by
+`retrieval.gate.decide()` itself (the required-terms rule is switched off by clearing its signal).
 
 `clarify` counts as answered (not abstained); how often it fires is reported. Positive class = abstain.
 """
@@ -57,9 +56,8 @@ from grounded.evals.metrics.abstention import abstention_scores  # noqa: E402
 from grounded.evals.metrics.retrieval import recall_at_k, reciprocal_rank  # noqa: E402
 from grounded.contracts import Evidence  # noqa: E402
 from grounded.settings import GateSettings  # noqa: E402
-from grounded.retrieval.gate import _chunk_text, _readings, decide  # noqa: E402
+from grounded.retrieval.gate import GateSignals, decide, signals  # noqa: E402
 from grounded.retrieval.search import Searcher  # noqa: E402
-from grounded.retrieval.text import missing_terms, overlap, required_terms, stems  # noqa: E402
 
 COLLECTIONS = {"subset-json": "squad2_open_full", "paragraphs": "squad2_open"}
 ORIGINAL_DEFAULTS = (0.30, 0.34)  # GateSettings before this bench tuned them (commit 77acdb1 moved them)
@@ -123,28 +121,12 @@ def retrieve_all(comps, collection: str, questions: list[dict], cache_dir: Path)
 # ---------------------------------------------------------------- gate signals and the fast decision
 
 
-def signals(question: str, evidence: list[Evidence]) -> dict:
-    """Everything `decide()` looks at, computed once per question with decide()'s own pieces."""
-    if not evidence:
-        return {"empty": True, "best_dense": 0.0, "lexical": 0.0, "missing": [], "readings": []}
-    q_stems = stems(question)
-    return {
-        "empty": False,
-        "best_dense": max((e.dense_score or 0.0) for e in evidence),
-        "lexical": max(overlap(q_stems, _chunk_text(e)) for e in evidence[:3]),
-        "missing": sorted(missing_terms(required_terms(question), " ".join(_chunk_text(e) for e in evidence))),
-        "readings": _readings(question, evidence),
-    }
-
-
-def fast_decision(sig: dict, min_dense: float, min_lexical: float, required_terms_on: bool) -> str:
-    if sig["empty"] or sig["best_dense"] < min_dense or sig["lexical"] < min_lexical:
-        return "no_answer"
-    if required_terms_on and sig["missing"]:
-        return "no_answer"
-    if len(sig["readings"]) >= 2:
-        return "clarify"
-    return "proceed"
+def fast_decision(sig: GateSignals, min_dense: float, min_lexical: float, required_terms_on: bool) -> str:
+    """retrieval.gate.decide() itself at the given thresholds; the required-terms rule switched off by clearing
+    the signal it reads."""
+    if not required_terms_on:
+        sig = sig.model_copy(update={"missing_terms": []})
+    return decide(sig, GateSettings(min_dense_score=min_dense, min_lexical_overlap=min_lexical)).decision.value
 
 
 def score(items: list[dict], min_dense: float, min_lexical: float, rt: bool) -> dict:
@@ -171,16 +153,6 @@ def trivial(items: list[dict], abstain: bool) -> dict:
     return {"precision": s.precision, "recall": s.recall, "f1": s.f1, "accuracy": s.accuracy,
             "abstain_rate": 1.0 if abstain else 0.0, "clarify": 0, "answer_coverage": _coverage(s.counts),
             "counts": s.counts.model_dump()}
-
-
-def check_against_decide(items: list[dict], evidence: dict, settings: GateSettings) -> int:
-    """Mismatches between the fast decision (required terms on) and retrieval.gate.decide()."""
-    bad = 0
-    for it in items:
-        real = decide(it["text"], evidence[it["id"]], settings).decision
-        fast = fast_decision(it["sig"], settings.min_dense_score, settings.min_lexical_overlap, True)
-        bad += real.value != fast
-    return bad
 
 
 def auc(pos: list[float], neg: list[float]) -> float | None:
@@ -316,10 +288,10 @@ def main(argv: list[str] | None = None) -> int:
         grp = [it for it in held_all if it["answerable"] is flt]
         d = {
             "n": len(grp),
-            "mean_best_dense": sum(it["sig"]["best_dense"] for it in grp) / len(grp),
-            "mean_lexical": sum(it["sig"]["lexical"] for it in grp) / len(grp),
-            "required_terms_missing": sum(bool(it["sig"]["missing"]) for it in grp) / len(grp),
-            "clarify_readings": sum(len(it["sig"]["readings"]) >= 2 for it in grp) / len(grp),
+            "mean_best_dense": sum(it["sig"].best_dense for it in grp) / len(grp),
+            "mean_lexical": sum(it["sig"].lexical for it in grp) / len(grp),
+            "required_terms_missing": sum(bool(it["sig"].missing_terms) for it in grp) / len(grp),
+            "clarify_readings": sum(len(it["sig"].readings) >= 2 for it in grp) / len(grp),
         }
         diag[cls] = d
         diag_rows.append([cls, d["n"], d["mean_best_dense"], d["mean_lexical"], d["required_terms_missing"],
@@ -328,10 +300,10 @@ def main(argv: list[str] | None = None) -> int:
               diag_rows))
     una = [it for it in held_all if not it["answerable"]]
     ans = [it for it in held_all if it["answerable"]]
-    diag["auc_low_dense_means_unanswerable"] = auc([-it["sig"]["best_dense"] for it in una],
-                                                    [-it["sig"]["best_dense"] for it in ans])
-    diag["auc_low_lexical_means_unanswerable"] = auc([-it["sig"]["lexical"] for it in una],
-                                                      [-it["sig"]["lexical"] for it in ans])
+    diag["auc_low_dense_means_unanswerable"] = auc([-it["sig"].best_dense for it in una],
+                                                    [-it["sig"].best_dense for it in ans])
+    diag["auc_low_lexical_means_unanswerable"] = auc([-it["sig"].lexical for it in una],
+                                                      [-it["sig"].lexical for it in ans])
     log(f"ROC AUC for 'unanswerable' (0.5 = chance): low best-dense {diag['auc_low_dense_means_unanswerable']:.3f}, "
         f"low lexical overlap {diag['auc_low_lexical_means_unanswerable']:.3f}")
     out["signals_held_all"] = diag
@@ -370,15 +342,6 @@ def main(argv: list[str] | None = None) -> int:
         f"F1 {tune_orig['f1']:.4f} acc {tune_orig['accuracy']:.4f}")
     log(f"chosen (objective={args.objective}): {setting_label(chosen)}")
 
-    # -- decide() cross-check
-    mism = {"defaults": check_against_decide(items, evidence, defaults)}
-    for name, r in (("chosen_f1", chosen_f1), ("chosen_accuracy", chosen_acc), ("chosen_f1_coverage", chosen_cov)):
-        if r and r["required_terms"]:
-            gs = GateSettings(min_dense_score=r["min_dense_score"], min_lexical_overlap=r["min_lexical_overlap"])
-            mism[name] = check_against_decide(items, evidence, gs)
-    log(f"fast decision vs retrieval.gate.decide() mismatches over {len(items)} questions: {mism}")
-    out["decide_mismatches"] = mism
-
     # -- held-out
     def held_rows(s: list[dict]) -> dict[str, dict]:
         res = {}
@@ -416,16 +379,16 @@ def main(argv: list[str] | None = None) -> int:
     at_default = [(it, fast_decision(it["sig"], defaults.min_dense_score, defaults.min_lexical_overlap, True))
                   for it in items]
     clar = [it for it, d in at_default if d == "clarify"]
-    same_article = sum(1 for it in clar if len({r.rsplit("(", 1)[-1] for r in it["sig"]["readings"]}) == 1)
-    identical = sum(1 for it in clar if len(set(it["sig"]["readings"])) < 2)
+    same_article = sum(1 for it in clar if len({r.rsplit("(", 1)[-1] for r in it["sig"].readings}) == 1)
+    identical = sum(1 for it in clar if len(set(it["sig"].readings)) < 2)
     log(f"\nclarify at the current defaults: {len(clar)} of {len(items)} questions "
         f"({sum(it['answerable'] for it in clar)} answerable); readings all from the same article: {same_article}; "
         f"offering the SAME reading twice (fewer than 2 distinct options): {identical}")
     for it in clar[:4]:
-        log(f"  e.g. {it['text']!r} -> {it['sig']['readings']}")
+        log(f"  e.g. {it['text']!r} -> {it['sig'].readings}")
     out["clarify_at_defaults"] = {"count": len(clar), "answerable": sum(it["answerable"] for it in clar),
                                   "same_article": same_article, "identical_readings": identical,
-                                  "examples": [[it["text"], it["sig"]["readings"]] for it in clar[:10]]}
+                                  "examples": [[it["text"], it["sig"].readings] for it in clar[:10]]}
 
     # -- the product's own golden set, same settings
     if args.golden and (args.golden / "questions.jsonl").is_file():
@@ -503,9 +466,9 @@ def golden_check(home: Path, golden: Path, settings_rows: list[tuple]) -> dict:
             exp, sg = q.get("expected_status"), sigs[q["id"]]
             got = fast_decision(sg, d, lx, rt)
             if exp in want and got != want[exp]:
-                log(f"  {q['id']} {exp:>19} -> {got:<9} dense {sg['best_dense']:.2f} lex {sg['lexical']:.2f} "
-                    f"missing {sg['missing']} readings {sg['readings'][:3]}  {q['question'][:70]!r}")
-    dist = {k: [round(sigs[q["id"]]["best_dense"], 3) for q in questions if q.get("expected_status") == k]
+                log(f"  {q['id']} {exp:>19} -> {got:<9} dense {sg.best_dense:.2f} lex {sg.lexical:.2f} "
+                    f"missing {sg.missing_terms} readings {sg.readings[:3]}  {q['question'][:70]!r}")
+    dist = {k: [round(sigs[q["id"]].best_dense, 3) for q in questions if q.get("expected_status") == k]
             for k in want}
     log("best dense cosine by expected status: " + "; ".join(
         f"{k}: min {min(v):.2f} median {sorted(v)[len(v) // 2]:.2f}" for k, v in dist.items() if v))

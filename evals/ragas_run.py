@@ -17,7 +17,7 @@ def ragas_metrics(
         RagasSample(
             question=r.question.question,
             answer=r.answer.answer if r.answer and r.answer.status.value in ("answered", "partial") else None,
-            contexts=[e.text for e in r.evidence],
+            contexts=[e.chunk.text for e in r.evidence],
             reference=r.question.reference_answers[0] if r.question.reference_answers else None,
             reference_contexts=r.question.reference_contexts,
             retrieved_ids=r.ranked_doc_ids,
@@ -39,10 +39,10 @@ def _judge_config(components, judge: str, JudgeConfig):
             raise ValueError("--judge openai needs GROUNDED_GENERATOR__BASE_URL")
         return JudgeConfig(base_url=g.base_url, model=g.model, api_key=g.api_key.get_secret_value(),
                            timeout_s=g.timeout_s, max_tokens=1024)
-    from grounded.retrieval.generators.local import LocalGenerator
+    endpoint = components.generator.endpoint()
+    if endpoint is None:  # a backend without an LLM (extractive): judge with the embedded model
+        from grounded.retrieval.generators.local import LocalGenerator
 
-    local = components.generator if isinstance(components.generator, LocalGenerator) else LocalGenerator(
-        g, components.settings.models_dir)
-    base_url, api_key = local.endpoint()
-    return JudgeConfig(base_url=base_url, model=local.model, api_key=api_key,
+        endpoint = LocalGenerator(g, components.settings.models_dir).endpoint()
+    return JudgeConfig(base_url=endpoint.base_url, model=endpoint.model, api_key=endpoint.api_key.get_secret_value(),
                        timeout_s=max(g.timeout_s, 120), max_tokens=1024)

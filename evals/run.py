@@ -8,20 +8,20 @@ from typing import Callable
 from pydantic import BaseModel, Field
 
 from grounded.evals.datasets import EvalDataset, EvalQuestion
-from grounded.contracts import Answer
+from grounded.contracts import Answer, Evidence
 from grounded.retrieval.answer import AnswerService, AskRequest
-from grounded.retrieval.events import EvidenceSummary, FinalEvent, RetrievalEvent
+from grounded.retrieval.events import FinalEvent, RetrievalEvent
 from grounded.retrieval.search import Searcher
 
 
 class QuestionResult(BaseModel):
     question: EvalQuestion
-    evidence: list[EvidenceSummary] = Field(default_factory=list)
+    evidence: list[Evidence] = Field(default_factory=list)
     answer: Answer | None = Field(default=None, description="None in retrieval-only runs")
 
     @property
     def ranked_doc_ids(self) -> list[str]:
-        return [e.doc_id for e in self.evidence]
+        return [e.chunk.doc_id for e in self.evidence]
 
 
 def run_answers(
@@ -31,7 +31,7 @@ def run_answers(
     results = []
     for q in dataset.questions[:limit]:
         result = QuestionResult(question=q)
-        for event in service.stream(AskRequest(collection=collection, question=q.question), tokens=False):
+        for event in service.stream(AskRequest(collection=collection, question=q.question), live=False):
             if isinstance(event, RetrievalEvent):
                 result.evidence = event.evidence
             elif isinstance(event, FinalEvent):
@@ -49,13 +49,7 @@ def run_retrieval(
     """Retrieval only (no generation): for ranking metrics at depths beyond what an answer uses."""
     results = []
     for q in dataset.questions[:limit]:
-        hits = searcher.search(collection, q.question, top_k=top_k)
-        evidence = [
-            EvidenceSummary(chunk_id=h.chunk.chunk_id, doc_id=h.chunk.doc_id, title=h.chunk.title,
-                            section=h.chunk.section, page=h.chunk.page, score=h.score, text=h.chunk.text)
-            for h in hits
-        ]
-        results.append(QuestionResult(question=q, evidence=evidence))
+        results.append(QuestionResult(question=q, evidence=searcher.search(collection, q.question, top_k=top_k)))
         if on_done:
             on_done(results[-1])
     return results

@@ -15,7 +15,7 @@ from grounded.evals.metrics.retrieval import retrieval_metrics
 from grounded.evals.run import QuestionResult
 from grounded.contracts import AnswerStatus
 from grounded.retrieval.text import overlap, stems
-from grounded.retrieval.verify import MARKER, split_sentences
+from grounded.retrieval.verify import MARKER
 
 ANSWERED = (AnswerStatus.ANSWERED, AnswerStatus.PARTIAL)
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
@@ -60,7 +60,7 @@ def answer_scores(results: list[QuestionResult]) -> dict[str, MetricValue]:
             "status_accuracy", (float(r.answer.status.value == r.question.expected_status) for r in with_expected)
         )
     good = [r for r in answered if r.question.answerable and r.answer.status in ANSWERED and r.answer.answer]
-    texts = {id(r): strip_markers(r.answer.answer) for r in good}
+    texts = {id(r): " ".join(s.text for s in r.answer.sentences) or strip_markers(r.answer.answer) for r in good}
     out["exact_match"] = mean_metric("exact_match", (exact_match(texts[id(r)], r.question.reference_answers) for r in good))
     out["token_f1"] = mean_metric("token_f1", (token_f1(texts[id(r)], r.question.reference_answers) for r in good))
     out["answer_contains_reference"] = mean_metric(
@@ -83,10 +83,9 @@ def citation_metrics(results: list[QuestionResult]) -> dict[str, MetricValue]:
     doc_hits = []
     for r in results:
         by_marker = {c.marker: c for c in r.answer.citations}
-        for sentence in split_sentences(r.answer.answer):
-            markers = [int(n) for g in MARKER.findall(sentence) for n in g.split(",")]
-            quotes = [by_marker[m].quote for m in markers if m in by_marker]
-            sentences.append(CitedSentence(text=strip_markers(sentence), quotes=quotes))
+        for sentence in r.answer.sentences:
+            quotes = [by_marker[m].quote for m in sentence.markers if m in by_marker]
+            sentences.append(CitedSentence(text=sentence.text, quotes=quotes))
         refs = set(r.question.reference_doc_ids)
         if refs:
             doc_hits.extend(float(c.doc_id in refs) for c in r.answer.citations)

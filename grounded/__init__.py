@@ -1,4 +1,7 @@
-"""Grounded: the shared kernel (settings, contracts, embedder, vector store, telemetry, CLI).
+"""Grounded. This folder holds the shared kernel (settings, contracts, embedder, sparse encoder, vector store,
+traces, offline switches), which imports no stage; beside it the composition root (`app.py`) and the CLI
+(`cli/`). The stages install as `grounded.ingest`, `grounded.retrieval`, `grounded.api`, `grounded.evals`;
+docs/architecture.md draws the layers and tests/architecture checks them.
 
 Importing the package switches off the stack's hidden run-time downloads; it does nothing else.
 """

@@ -54,7 +54,7 @@ class Components:
             traces=TraceStore(self.settings.traces_dir),
             gate_settings=self.settings.gate,
             embedder_name=self.embedder.model_name,
-            max_tokens=self.settings.generator.max_tokens,
+            generator_settings=self.settings.generator,
         )
 
     def ingestor(self):
@@ -64,7 +64,7 @@ class Components:
 
     def close(self) -> None:
         generator = self.__dict__.get("generator")
-        if generator is not None and hasattr(generator, "close"):
+        if generator is not None:
             generator.close()
         if "store" in self.__dict__:
             self.store.close()

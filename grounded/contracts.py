@@ -223,9 +223,19 @@ class Versions(BaseModel):
 
 
 class Usage(BaseModel):
+    """Every LLM call of one answer, the fallback's included."""
+
     prompt_tokens: int = 0
     completion_tokens: int = 0
-    cost: float = 0.0
+    llm_calls: int = Field(default=0, description="generator calls made for this answer")
+    cost: float = Field(default=0.0, description="from the configured price per 1k prompt / completion tokens")
+
+
+class AnswerSentence(BaseModel):
+    """One sentence of the answer text and the citations that support it."""
+
+    text: str = Field(description="the sentence without its [n] markers")
+    markers: list[int] = Field(description="markers of `Answer.citations` supporting this sentence")
 
 
 class Answer(BaseModel):
@@ -234,6 +244,9 @@ class Answer(BaseModel):
     status: AnswerStatus
     answer: str | None
     citations: list[Citation] = Field(default_factory=list)
+    sentences: list[AnswerSentence] = Field(
+        default_factory=list, description="the answer sentence by sentence, each with its citation markers"
+    )
     confidence: float = Field(ge=0.0, le=1.0)
     missing_information: str | None = None
     followup_question: str | None = None
@@ -250,6 +263,20 @@ class RemovedSentence(BaseModel):
     reason: str
 
 
+class GenerationRecord(BaseModel):
+    """One generator call as the trace keeps it."""
+
+    generator: str
+    model: str
+    text: str | None = Field(description="raw output; None when the call failed")
+    error: str | None = None
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cached_prompt_tokens: int | None = Field(default=None, description="prompt tokens the server took from its cache")
+    score: float | None = Field(default=None, description="the generator's own confidence, where it has one")
+    ms: float = 0.0
+
+
 class TraceRecord(BaseModel):
     trace_id: str
     created_at: datetime = Field(default_factory=utcnow)
@@ -258,5 +285,6 @@ class TraceRecord(BaseModel):
     retrieved: list[dict] = Field(default_factory=list, description="chunk_id, doc_id, scores and ranks")
     gate: dict = Field(default_factory=dict, description="the signals and the decision")
     raw_output: str | None = None
+    generations: list["GenerationRecord"] = Field(default_factory=list, description="every generator call, in order")
     removed: list[RemovedSentence] = Field(default_factory=list)
     answer: Answer

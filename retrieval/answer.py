@@ -1,81 +1,42 @@
-"""The one orchestrator the CLI, the API and the evals all call:
-policy -> search -> gate -> generate (with fallback) -> verify -> Answer -> trace.
+"""The one orchestrator the CLI, the API and the evals all call: a short list of steps over one `AnswerRun`,
 
-Every answer, streamed or not, goes through `_run`, which yields events; `ask` keeps only the final one.
+    refuse -> retrieve -> gate -> generate -> fall back -> verify -> conclude
+
+each of which reads the run, fills in its part and may end the answer by setting `run.outcome`. Streams send
+only sentences that passed verification; `ask` keeps only the final answer. Whether the extractive fallback
+answers is decided in one place, `_fall_back`: only when the configured generator failed or timed out, and only
+above `fallback_min_confidence`, and never in the gate's uncertain band. A model that abstains, or whose every sentence fails verification, yields
+`no_answer` with `missing_information`, never a substitute answer.
 """
 
 from __future__ import annotations
 
 import time
-import uuid
-from contextlib import contextmanager
-from typing import Iterator
+from typing import Callable, Iterator
 
-from pydantic import BaseModel, Field
-
-from grounded.contracts import Answer, AnswerStatus, Evidence, TraceRecord, Usage, Versions
+from grounded.contracts import Answer, AnswerStatus, TraceRecord, Versions
+from grounded.settings import GateSettings, GeneratorSettings
 from grounded.traces import TraceStore
-from grounded.store import SearchFilter
-from grounded.retrieval.events import (
-    CitationEvent,
-    EvidenceSummary,
-    FinalEvent,
-    RetrievalEvent,
-    StreamEvent,
-    TokenEvent,
-)
-from grounded.retrieval.gate import GateDecision, GateResult, decide
-from grounded.retrieval.generators.base import ChatTurn, EvidenceBlock, Generation, GenerationRequest, Generator, GeneratorError
+from grounded.retrieval.events import FinalEvent, RetractEvent, RetrievalEvent, StreamEvent
+from grounded.retrieval.gate import GateDecision, decide, signals
+from grounded.retrieval.generators.base import Generation, GenerationRequest, Generator, GeneratorError
+from grounded.retrieval.live import complete_sentences, sync_shown
 from grounded.retrieval.policy import refusal_reason
-from grounded.retrieval.prompts import NO_ANSWER, PROMPT_VERSION
+from grounded.retrieval.prompts import NO_ANSWER, PROMPTS
+from grounded.retrieval.run import AnswerRun, AskRequest, Outcome
 from grounded.retrieval.search import Searcher
-from grounded.retrieval.text import overlap, sentence_spans, stems
+from grounded.retrieval.sources import show_sources
 from grounded.retrieval.verify import CitationVerifier
 
-EXCERPT_CHARS = 450
-MAX_BLOCKS = 3
+__all__ = ["AnswerService", "AskRequest"]
 
+INDEX_VERSION = "hybrid-rrf-v1"
+NOT_IN_SOURCES = "The retrieved passages do not state the answer to this question."
+NOT_SUPPORTED = "The generated answer was not supported by the retrieved passages, so it was withheld."
+PARTLY_SUPPORTED = "Part of the generated answer was not supported by the documents and was removed."
+GENERATOR_DOWN = "The language model is unavailable and no passage answers this question clearly enough."
 
-class AskRequest(BaseModel):
-    collection: str
-    question: str = Field(min_length=1, max_length=4000)
-    history: list[ChatTurn] = Field(default_factory=list)
-    filters: SearchFilter | None = None
-    top_k: int | None = Field(default=None, ge=1, le=50)
-    allowed_collections: frozenset[str] | None = Field(default=None, description="the caller's grant; None = all")
-
-
-class _Timer:
-    def __init__(self) -> None:
-        self.ms: dict[str, float] = {}
-
-    @contextmanager
-    def step(self, name: str):
-        t = time.perf_counter()
-        try:
-            yield
-        finally:
-            self.ms[name] = round((time.perf_counter() - t) * 1000, 2)
-
-
-def excerpt(question: str, text: str, limit: int = EXCERPT_CHARS) -> str:
-    """The part of a chunk worth sending: whole if short or a table, else the window around its best sentence.
-    Always an exact substring of the chunk, so quotes stay verifiable."""
-    if len(text) <= limit or " | " in text:
-        return text[: max(limit * 2, limit)]
-    q = stems(question)
-    spans = sentence_spans(text)
-    best = max(range(len(spans)), key=lambda i: overlap(q, text[spans[i][0] : spans[i][1]]))
-    lo = hi = best
-    while True:
-        grown = False
-        if lo > 0 and spans[hi][1] - spans[lo - 1][0] <= limit:
-            lo, grown = lo - 1, True
-        if hi + 1 < len(spans) and spans[hi + 1][1] - spans[lo][0] <= limit:
-            hi, grown = hi + 1, True
-        if not grown:
-            break
-    return text[spans[lo][0] : spans[hi][1]]
+Step = Callable[[AnswerRun, bool], Iterator[StreamEvent]]
 
 
 class AnswerService:
@@ -86,156 +47,207 @@ class AnswerService:
         fallback: Generator,
         verifier: CitationVerifier,
         traces: TraceStore,
-        gate_settings,
+        gate_settings: GateSettings,
         embedder_name: str,
-        max_tokens: int = 256,
+        generator_settings: GeneratorSettings | None = None,
     ) -> None:
         self.searcher, self.generator, self.fallback = searcher, generator, fallback
         self.verifier, self.traces, self.gate_settings = verifier, traces, gate_settings
         self.embedder_name = embedder_name
-        self.max_tokens = max_tokens
+        self.generator_settings = generator_settings or GeneratorSettings()
+        self.steps: list[Step] = [
+            self._refuse, self._retrieve, self._gate, self._generate, self._fall_back, self._verify, self._conclude
+        ]
 
     def ask(self, request: AskRequest) -> Answer:
         final = None
-        for event in self.stream(request, tokens=False):
+        for event in self.stream(request, live=False):
             if isinstance(event, FinalEvent):
                 final = event.answer
         assert final is not None
         return final
 
-    def stream(self, request: AskRequest, tokens: bool = True) -> Iterator[StreamEvent]:
-        trace_id = uuid.uuid4().hex
-        timer = _Timer()
+    def stream(self, request: AskRequest, live: bool = True) -> Iterator[StreamEvent]:
+        """`live`: stream the generator and send each sentence as soon as it is verified (else verify once)."""
+        run = AnswerRun(request=request)
+        for step in self.steps:
+            yield from step(run, live)
+            if run.outcome is not None:
+                break
+        yield from self._finish(run)
+
+    # ------------------------------------------------------------------------------------------- steps
+
+    def _refuse(self, run: AnswerRun, live: bool) -> Iterator[StreamEvent]:
+        reason = refusal_reason(run.request.question)
+        if reason:
+            run.outcome = Outcome(status=AnswerStatus.REFUSED, confidence=1.0, missing_information=reason)
+        return iter(())
+
+    def _retrieve(self, run: AnswerRun, live: bool) -> Iterator[StreamEvent]:
+        r = run.request
+        with run.timed("retrieve"):
+            run.evidence = self.searcher.search(r.collection, r.question, r.filters, r.top_k, r.allowed_collections)
+        yield RetrievalEvent(evidence=run.evidence)
+
+    def _gate(self, run: AnswerRun, live: bool) -> Iterator[StreamEvent]:
+        with run.timed("gate"):
+            run.gate = gate = decide(signals(run.request.question, run.evidence), self.gate_settings)
+        cannot_judge = gate.uncertain and not self.generator.describe().judges_evidence
+        if gate.decision is GateDecision.NO_ANSWER or cannot_judge:
+            run.outcome = Outcome(
+                status=AnswerStatus.NO_ANSWER, confidence=gate.confidence,
+                missing_information=f"The documents in '{run.request.collection}' do not appear to cover this question.",
+            )
+        elif gate.decision is GateDecision.CLARIFY:
+            run.outcome = Outcome(
+                status=AnswerStatus.NEEDS_CLARIFICATION, confidence=gate.confidence,
+                followup_question=_followup(gate.options),
+            )
+        return iter(())
+
+    def _generate(self, run: AnswerRun, live: bool) -> Iterator[StreamEvent]:
+        g = self.generator_settings
+        run.sources = show_sources(run.request.question, run.evidence, g.max_sources, g.excerpt_chars)
+        request = self._generation_request(run)
+        started, verify_ms = time.perf_counter(), run.timings_ms.get("verify", 0.0)
+        try:
+            if live:
+                run.generation = yield from self._stream_verified(run, request)
+            else:
+                run.generation = self.generator.generate(request)
+            error = None
+        except GeneratorError as exc:
+            error = str(exc)[:300]
+            run.fallback = f"{self.generator.name} generator failed: {error}"
+        ms = (time.perf_counter() - started) * 1000 - (run.timings_ms.get("verify", 0.0) - verify_ms)
+        run.timings_ms["generate"] = round(ms, 2)
+        run.record(self.generator.name, self.generator.model, run.generation, error, ms)
+        run.generator_name, run.generator_model = self.generator.name, self.generator.model
+
+    def _fall_back(self, run: AnswerRun, live: bool) -> Iterator[StreamEvent]:
+        """The only place the fallback is decided: the configured generator failed or timed out."""
+        if run.fallback is None:
+            return
+        if run.shown:
+            yield RetractEvent(reason=run.fallback)
+            run.shown.clear()
+            run.announced.clear()
         started = time.perf_counter()
-        trace = dict(trace_id=trace_id, collection=request.collection, question=request.question)
-
-        refusal = refusal_reason(request.question)
-        if refusal:
-            answer = self._answer(trace_id, AnswerStatus.REFUSED, None, 1.0, timer, started, missing=refusal)
-            yield from self._finish(answer, trace)
-            return
-
-        with timer.step("retrieve"):
-            evidence = self.searcher.search(
-                request.collection, request.question, request.filters, request.top_k, request.allowed_collections
+        with run.timed("fallback"):
+            generation = self.fallback.generate(self._generation_request(run))
+        run.record(self.fallback.name, self.fallback.model, generation, None, (time.perf_counter() - started) * 1000)
+        run.generation, run.generator_name, run.generator_model = generation, self.fallback.name, self.fallback.model
+        threshold = self.generator_settings.fallback_min_confidence
+        unsure = generation.score is not None and generation.score < threshold
+        if _is_no_answer(generation.text) or unsure or (run.gate is not None and run.gate.uncertain):
+            run.outcome = Outcome(
+                status=AnswerStatus.NO_ANSWER, confidence=_confidence(run, 0.25), missing_information=GENERATOR_DOWN
             )
-        trace["retrieved"] = [
-            dict(chunk_id=e.chunk.chunk_id, doc_id=e.chunk.doc_id, score=e.score, dense_score=e.dense_score,
-                 sparse_score=e.sparse_score, dense_rank=e.dense_rank, sparse_rank=e.sparse_rank)
-            for e in evidence
-        ]
-        yield RetrievalEvent(evidence=[_summary(e) for e in evidence])
 
-        with timer.step("gate"):
-            gate = decide(request.question, evidence, self.gate_settings)
-        trace["gate"] = gate.model_dump(mode="json")
-        if gate.decision is GateDecision.NO_ANSWER:
-            answer = self._answer(
-                trace_id, AnswerStatus.NO_ANSWER, None, gate.confidence, timer, started,
-                missing=f"The documents in '{request.collection}' do not appear to cover this question.",
-            )
-            yield from self._finish(answer, trace)
+    def _verify(self, run: AnswerRun, live: bool) -> Iterator[StreamEvent]:
+        if run.generation is None or _is_no_answer(run.generation.text):
             return
-        if gate.decision is GateDecision.CLARIFY:
-            answer = self._answer(
-                trace_id, AnswerStatus.NEEDS_CLARIFICATION, None, gate.confidence, timer, started,
-                followup=_followup(gate),
+        with run.timed("verify"):
+            run.verified = self.verifier.verify(run.generation.text, _blocks(run))
+        run.removed += run.verified.removed
+        yield from sync_shown(run, run.verified)
+
+    def _conclude(self, run: AnswerRun, live: bool) -> Iterator[StreamEvent]:
+        verified = run.verified
+        if verified is None:
+            said = run.generation.missing_information if run.generation else None
+            run.outcome = Outcome(
+                status=AnswerStatus.NO_ANSWER, confidence=_confidence(run, 0.5),
+                missing_information=f"The retrieved passages do not state {said}." if said else NOT_IN_SOURCES,
             )
-            yield from self._finish(answer, trace)
-            return
-
-        blocks = {i: e for i, e in enumerate(evidence[:MAX_BLOCKS], start=1)}
-        gen_request = GenerationRequest(
-            question=request.question,
-            history=request.history,
-            max_tokens=self.max_tokens,
-            evidence=[
-                EvidenceBlock(marker=i, title=e.chunk.title, section=e.chunk.section,
-                              text=excerpt(request.question, e.chunk.text))
-                for i, e in blocks.items()
-            ],
-        )
-        generator, fallback_reason = self.generator, None
-        with timer.step("generate"):
-            try:
-                generation = yield from self._generate(generator, gen_request, tokens)
-            except GeneratorError as exc:
-                generator, fallback_reason = self.fallback, str(exc)[:300]
-                generation = self.fallback.generate(gen_request)
-        trace["raw_output"] = generation.text
-
-        with timer.step("verify"):
-            verified = None
-            if not _is_no_answer(generation.text):
-                verified = self.verifier.verify(generation.text, blocks)
-                if verified.kept == 0 and generator is not self.fallback:
-                    fallback_reason = "generator output failed citation verification"
-                    trace["removed"] = [r.model_dump() for r in verified.removed]
-                    generator, generation = self.fallback, self.fallback.generate(gen_request)
-                    verified = None if _is_no_answer(generation.text) else self.verifier.verify(generation.text, blocks)
-        usage = Usage(prompt_tokens=generation.prompt_tokens, completion_tokens=generation.completion_tokens)
-        if verified is None or verified.kept == 0:
-            answer = self._answer(
-                trace_id, AnswerStatus.NO_ANSWER, None, gate.confidence * 0.5, timer, started, generator=generator,
-                usage=usage, fallback=fallback_reason,
-                missing="The retrieved passages do not state the answer to this question.",
+        elif verified.kept == 0:
+            run.outcome = Outcome(
+                status=AnswerStatus.NO_ANSWER, confidence=_confidence(run, 0.5), missing_information=NOT_SUPPORTED
             )
         else:
-            status = AnswerStatus.PARTIAL if verified.removed else AnswerStatus.ANSWERED
-            confidence = round(min(1.0, 0.5 * gate.confidence + 0.5 * min(1.0, verified.support)), 3)
-            answer = self._answer(
-                trace_id, status, verified.text, confidence, timer, started, generator=generator, usage=usage,
-                fallback=fallback_reason, citations=verified.citations,
-                missing="Part of the generated answer was not supported by the documents and was removed."
-                if verified.removed else None,
+            gate_confidence = run.gate.confidence if run.gate else 0.0
+            run.outcome = Outcome(
+                status=AnswerStatus.PARTIAL if verified.removed else AnswerStatus.ANSWERED,
+                confidence=min(1.0, 0.5 * gate_confidence + 0.5 * min(1.0, verified.support)),
+                missing_information=PARTLY_SUPPORTED if verified.removed else None,
             )
-            trace["removed"] = trace.get("removed", []) + [r.model_dump() for r in verified.removed]
-            for c in verified.citations:
-                yield CitationEvent(citation=c)
-        yield from self._finish(answer, trace)
+        return iter(())
 
-    def _generate(self, generator: Generator, request: GenerationRequest, tokens: bool):
-        if not tokens:
-            return generator.generate(request)
-        generation = None
-        for item in generator.stream(request):
+    # ------------------------------------------------------------------------------------------- pieces
+
+    def _generation_request(self, run: AnswerRun) -> GenerationRequest:
+        return GenerationRequest(
+            question=run.request.question, sources=run.sources, history=run.request.history,
+            max_tokens=self.generator_settings.max_tokens, timeout_s=run.seconds_left(),
+            form=self.generator_settings.prompt_form,
+        )
+
+    def _stream_verified(self, run: AnswerRun, request: GenerationRequest):
+        """Stream the generator; each time a sentence is complete, verify the text so far and send what passed.
+        Verification is per sentence and numbers citations in order of first use, so a prefix's result stands."""
+        text, complete, generation = "", 0, None
+        for item in self.generator.stream(request):
             if isinstance(item, Generation):
                 generation = item
-            else:
-                yield TokenEvent(text=item)
+                break
+            text += item
+            sentences = complete_sentences(text)
+            if len(sentences) > complete and not _is_no_answer(text):
+                complete = len(sentences)
+                with run.timed("verify"):
+                    partial = self.verifier.verify(" ".join(sentences), _blocks(run))
+                yield from sync_shown(run, partial)
         if generation is None:
             raise GeneratorError("stream ended without a result")
         return generation
 
-    def _answer(
-        self, trace_id, status, text, confidence, timer, started, *, generator=None, usage=None, fallback=None,
-        citations=None, missing=None, followup=None,
-    ) -> Answer:
-        timer.ms["total"] = round((time.perf_counter() - started) * 1000, 2)
-        generator = generator or self.generator
-        return Answer(
-            status=status,
-            answer=text,
-            citations=citations or [],
-            confidence=max(0.0, min(1.0, round(confidence, 3))),
-            missing_information=missing,
-            followup_question=followup,
-            escalate=status in (AnswerStatus.NO_ANSWER, AnswerStatus.PARTIAL),
+    def _finish(self, run: AnswerRun) -> Iterator[StreamEvent]:
+        outcome = run.outcome
+        assert outcome is not None
+        answered = outcome.status in (AnswerStatus.ANSWERED, AnswerStatus.PARTIAL)
+        if run.shown and not answered:
+            yield RetractEvent(reason=outcome.missing_information or outcome.status.value)
+        run.timings_ms["total"] = round((time.perf_counter() - run.started) * 1000, 2)
+        verified = run.verified if answered else None
+        answer = Answer(
+            status=outcome.status,
+            answer=verified.text if verified else None,
+            citations=verified.citations if verified else [],
+            sentences=verified.sentences if verified else [],
+            confidence=max(0.0, min(1.0, round(outcome.confidence, 3))),
+            missing_information=outcome.missing_information,
+            followup_question=outcome.followup_question,
+            escalate=outcome.status in (AnswerStatus.NO_ANSWER, AnswerStatus.PARTIAL),
             versions=Versions(
-                prompt=PROMPT_VERSION, generator=generator.name, model=generator.model,
-                embedder=self.embedder_name, index="hybrid-rrf-v1",
+                prompt=PROMPTS[self.generator_settings.prompt_form], generator=run.generator_name or self.generator.name,
+                model=run.generator_model or self.generator.model, embedder=self.embedder_name, index=INDEX_VERSION,
             ),
-            usage=usage or Usage(),
-            timings_ms=dict(timer.ms),
-            fallback=fallback,
-            trace_id=trace_id,
+            usage=run.usage(self.generator_settings),
+            timings_ms=dict(run.timings_ms),
+            fallback=run.fallback,
+            trace_id=run.trace_id,
         )
-
-    def _finish(self, answer: Answer, trace: dict) -> Iterator[StreamEvent]:
-        trace.setdefault("removed", [])
-        record = TraceRecord(answer=answer, **{k: v for k, v in trace.items() if k in TraceRecord.model_fields})
-        self.traces.write(record)
+        self.traces.write(TraceRecord(
+            trace_id=run.trace_id, collection=run.request.collection, question=run.request.question,
+            retrieved=[
+                dict(chunk_id=e.chunk.chunk_id, doc_id=e.chunk.doc_id, score=e.score, dense_score=e.dense_score,
+                     sparse_score=e.sparse_score, dense_rank=e.dense_rank, sparse_rank=e.sparse_rank)
+                for e in run.evidence
+            ],
+            gate=run.gate.model_dump(mode="json") if run.gate else {},
+            raw_output=run.calls[-1].text if run.calls else None,
+            generations=run.calls, removed=run.removed, answer=answer,
+        ))
         yield FinalEvent(answer=answer)
+
+
+def _blocks(run: AnswerRun):
+    return {s.marker: s.evidence for s in run.sources}
+
+
+def _confidence(run: AnswerRun, share: float) -> float:
+    return (run.gate.confidence if run.gate else 0.0) * share
 
 
 def _is_no_answer(text: str) -> bool:
@@ -243,14 +255,6 @@ def _is_no_answer(text: str) -> bool:
     return not stripped or stripped.upper().startswith(NO_ANSWER)
 
 
-def _followup(gate: GateResult) -> str:
-    options = gate.options
+def _followup(options: list[str]) -> str:
     listed = ", ".join(f'"{o}"' for o in options[:-1]) + f' or "{options[-1]}"'
     return f"Your question could refer to several things: {listed}. Which one do you mean?"
-
-
-def _summary(e: Evidence) -> EvidenceSummary:
-    c = e.chunk
-    return EvidenceSummary(
-        chunk_id=c.chunk_id, doc_id=c.doc_id, title=c.title, section=c.section, page=c.page, score=e.score, text=c.text
-    )

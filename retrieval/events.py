@@ -1,46 +1,47 @@
-"""Typed events of a streamed answer: `retrieval`, `token`, `citation`, `final`, `error`."""
+"""Typed events of a streamed answer: `retrieval`, `sentence`, `citation`, `retract`, `final`, `error`.
+
+A `sentence` is sent only once it has passed citation verification, so what a client shows stands; if the
+generator fails mid-answer and the fallback answers instead, a `retract` withdraws the sentences sent so far
+before `final`."""
 
 from __future__ import annotations
 
 from enum import StrEnum
 from typing import Literal, Union
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
-from grounded.contracts import Answer, Citation
+from grounded.contracts import Answer, AnswerSentence, Citation, Evidence
 
 
 class EventType(StrEnum):
     RETRIEVAL = "retrieval"
-    TOKEN = "token"
+    SENTENCE = "sentence"
     CITATION = "citation"
+    RETRACT = "retract"
     FINAL = "final"
     ERROR = "error"
 
 
-class EvidenceSummary(BaseModel):
-    chunk_id: str
-    doc_id: str
-    title: str
-    section: str
-    page: int | None
-    score: float
-    text: str
-
-
 class RetrievalEvent(BaseModel):
     type: Literal[EventType.RETRIEVAL] = EventType.RETRIEVAL
-    evidence: list[EvidenceSummary]
+    evidence: list[Evidence]
 
 
-class TokenEvent(BaseModel):
-    type: Literal[EventType.TOKEN] = EventType.TOKEN
-    text: str
+class SentenceEvent(BaseModel):
+    type: Literal[EventType.SENTENCE] = EventType.SENTENCE
+    sentence: AnswerSentence
+    text: str = Field(description="the sentence as it appears in the answer text, markers included")
 
 
 class CitationEvent(BaseModel):
     type: Literal[EventType.CITATION] = EventType.CITATION
     citation: Citation
+
+
+class RetractEvent(BaseModel):
+    type: Literal[EventType.RETRACT] = EventType.RETRACT
+    reason: str = Field(description="why the sentences sent so far are withdrawn")
 
 
 class FinalEvent(BaseModel):
@@ -54,4 +55,4 @@ class ErrorEvent(BaseModel):
     status_code: int = 500
 
 
-StreamEvent = Union[RetrievalEvent, TokenEvent, CitationEvent, FinalEvent, ErrorEvent]
+StreamEvent = Union[RetrievalEvent, SentenceEvent, CitationEvent, RetractEvent, FinalEvent, ErrorEvent]

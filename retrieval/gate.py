@@ -1,6 +1,7 @@
 """The sufficiency gate: decide from retrieval signals alone, before any generation cost is spent, whether the
 evidence can answer the question (`proceed`), cannot (`no_answer`), or the question is too vague to pick one
-reading of it (`clarify`). Thresholds live in settings and were tuned on SQuAD 2.0 (bench/gate_tuning.py)."""
+reading of it (`clarify`). `signals()` measures, `decide()` applies the thresholds (settings, tuned on SQuAD 2.0 by
+bench/gate_tuning.py, which calls these same two functions)."""
 
 from __future__ import annotations
 
@@ -23,12 +24,25 @@ class GateDecision(StrEnum):
     CLARIFY = "clarify"
 
 
-class GateResult(BaseModel):
-    decision: GateDecision
+class GateSignals(BaseModel):
+    """What the gate looks at, computed once per question (benches sweep thresholds over these)."""
+
+    retrieved: int = Field(description="how many chunks were retrieved")
     best_dense: float = Field(description="highest cosine similarity among the evidence")
     lexical: float = Field(description="best share of the question's content words found in one evidence chunk")
     agreement: bool = Field(description="dense and BM25 put the same document first")
+    missing_terms: list[str] = Field(description="names and numbers of the question that no evidence mentions")
+    readings: list[str] = Field(description="distinct readings of a short, vague question")
+
+
+class GateVerdict(BaseModel):
+    """The gate's decision with the signals behind it."""
+
+    decision: GateDecision
+    signals: GateSignals
     confidence: float = Field(ge=0, le=1)
+    uncertain: bool = Field(default=False, description="proceeding in the band where only a model that judges "
+                            "the evidence should answer")
     reason: str
     options: list[str] = Field(default_factory=list, description="the readings offered when clarifying")
 
@@ -37,40 +51,49 @@ def _chunk_text(ev: Evidence) -> str:
     return f"{ev.chunk.title} {ev.chunk.section} {ev.chunk.text}"
 
 
-def decide(question: str, evidence: list[Evidence], settings: GateSettings) -> GateResult:
-    q_stems = stems(question)
+def signals(question: str, evidence: list[Evidence]) -> GateSignals:
     if not evidence:
-        return GateResult(
-            decision=GateDecision.NO_ANSWER, best_dense=0, lexical=0, agreement=False, confidence=0.0,
-            reason="nothing was retrieved",
-        )
-    best_dense = max((e.dense_score or 0.0) for e in evidence)
-    lexical = max(overlap(q_stems, _chunk_text(e)) for e in evidence[:3])
+        return GateSignals(retrieved=0, best_dense=0, lexical=0, agreement=False, missing_terms=[], readings=[])
+    q_stems = stems(question)
     top_dense = min((e for e in evidence if e.dense_rank), key=lambda e: e.dense_rank, default=None)
     top_sparse = min((e for e in evidence if e.sparse_rank), key=lambda e: e.sparse_rank, default=None)
-    agreement = bool(top_dense and top_sparse and top_dense.chunk.doc_id == top_sparse.chunk.doc_id)
-    confidence = round(min(1.0, max(0.0, 0.6 * best_dense + 0.4 * lexical + (0.1 if agreement else 0.0))), 3)
-    signals = dict(best_dense=round(best_dense, 4), lexical=round(lexical, 4), agreement=agreement)
+    return GateSignals(
+        retrieved=len(evidence),
+        best_dense=round(max((e.dense_score or 0.0) for e in evidence), 4),
+        lexical=round(max(overlap(q_stems, _chunk_text(e)) for e in evidence[:3]), 4),
+        agreement=bool(top_dense and top_sparse and top_dense.chunk.doc_id == top_sparse.chunk.doc_id),
+        missing_terms=sorted(missing_terms(required_terms(question), " ".join(_chunk_text(e) for e in evidence))),
+        readings=_readings(question, evidence),
+    )
 
-    if best_dense < settings.min_dense_score or lexical < settings.min_lexical_overlap:
-        return GateResult(
-            decision=GateDecision.NO_ANSWER, confidence=confidence, **signals,
-            reason=f"evidence too weak (dense {best_dense:.2f} < {settings.min_dense_score} or "
-            f"overlap {lexical:.2f} < {settings.min_lexical_overlap})",
+
+def decide(sig: GateSignals, settings: GateSettings) -> GateVerdict:
+    """Reject only where the evidence clearly cannot answer; anything in between goes to the generator."""
+    confidence = round(min(1.0, max(0.0, 0.6 * sig.best_dense + 0.4 * sig.lexical + (0.1 * sig.agreement))), 3)
+    if not sig.retrieved:
+        return GateVerdict(decision=GateDecision.NO_ANSWER, signals=sig, confidence=0.0, reason="nothing was retrieved")
+    if sig.best_dense < settings.min_dense_score or sig.lexical < settings.min_lexical_overlap:
+        return GateVerdict(
+            decision=GateDecision.NO_ANSWER, signals=sig, confidence=confidence,
+            reason=f"evidence too weak (dense {sig.best_dense:.2f} < {settings.min_dense_score} or "
+            f"overlap {sig.lexical:.2f} < {settings.min_lexical_overlap})",
         )
-    missing = missing_terms(required_terms(question), " ".join(_chunk_text(e) for e in evidence))
-    if missing:
-        return GateResult(
-            decision=GateDecision.NO_ANSWER, confidence=min(confidence, 0.3), **signals,
-            reason=f"the evidence never mentions {', '.join(sorted(missing))}",
+    if sig.missing_terms:
+        return GateVerdict(
+            decision=GateDecision.NO_ANSWER, signals=sig, confidence=min(confidence, 0.3),
+            reason=f"the evidence never mentions {', '.join(sig.missing_terms)}",
         )
-    options = _readings(question, evidence)
-    if len(options) >= 2:
-        return GateResult(
-            decision=GateDecision.CLARIFY, confidence=confidence, **signals, options=options,
-            reason=f"short question matching {len(options)} different topics",
+    if len(sig.readings) >= 2:
+        return GateVerdict(
+            decision=GateDecision.CLARIFY, signals=sig, confidence=confidence, options=sig.readings,
+            reason=f"short question matching {len(sig.readings)} different topics",
         )
-    return GateResult(decision=GateDecision.PROCEED, confidence=confidence, **signals, reason="evidence sufficient")
+    if sig.best_dense < settings.confident_dense_score:
+        return GateVerdict(
+            decision=GateDecision.PROCEED, signals=sig, confidence=confidence, uncertain=True,
+            reason=f"evidence uncertain (dense {sig.best_dense:.2f} < {settings.confident_dense_score}): the model decides",
+        )
+    return GateVerdict(decision=GateDecision.PROCEED, signals=sig, confidence=confidence, reason="evidence sufficient")
 
 
 def _readings(question: str, evidence: list[Evidence]) -> list[str]:

@@ -14,7 +14,7 @@ import re
 import numpy as np
 from pydantic import BaseModel
 
-from grounded.contracts import Citation, Evidence, RemovedSentence
+from grounded.contracts import AnswerSentence, Citation, Evidence, RemovedSentence
 from grounded.embedder import Embedder
 from grounded.retrieval.text import overlap, quote_candidates, stems
 
@@ -29,6 +29,7 @@ MIN_SEMANTIC_SUPPORT = 0.6
 class Verified(BaseModel):
     text: str
     citations: list[Citation]
+    sentences: list[AnswerSentence]
     removed: list[RemovedSentence]
     kept: int
     support: float
@@ -55,6 +56,7 @@ class CitationVerifier:
     def verify(self, answer: str, blocks: dict[int, Evidence]) -> Verified:
         """`blocks` maps the marker the generator saw to the evidence behind it."""
         kept_sentences: list[str] = []
+        sentences: list[AnswerSentence] = []
         removed: list[RemovedSentence] = []
         renumber: dict[int, int] = {}
         citations: list[Citation] = []
@@ -92,10 +94,12 @@ class CitationVerifier:
                     )
                 out_markers.append(renumber[m])
                 supports.append(score)
-            kept_sentences.append(bare + " " + "".join(f"[{n}]" for n in sorted(set(out_markers))))
+            sentences.append(AnswerSentence(text=bare, markers=sorted(set(out_markers))))
+            kept_sentences.append(bare + " " + "".join(f"[{n}]" for n in sentences[-1].markers))
         return Verified(
             text=" ".join(kept_sentences),
             citations=citations,
+            sentences=sentences,
             removed=removed,
             kept=len(kept_sentences),
             support=float(np.mean(supports)) if supports else 0.0,

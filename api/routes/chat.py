@@ -20,7 +20,8 @@ router = APIRouter(prefix="/v1", tags=["chat"])
 SSE_DOC = {
     200: {
         "description": "The answer contract; with `stream: true`, `text/event-stream` events "
-        "(`retrieval`, `token`, `citation`, `final`, `error`) whose data is the event as JSON.",
+        "(`retrieval`, `citation`, `sentence` (each verified sentence as soon as it passed), `retract`, `final`, "
+        "`error`) whose data is the event as JSON.",
         "content": {"text/event-stream": {"schema": {"type": "string"}}},
     }
 }

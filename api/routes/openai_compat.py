@@ -2,8 +2,9 @@
 
 `model` names the collection; the last user message is the question and the turns before it the history.
 Citations appear in the content as [n] and in full in the extra top-level `citations` field; `grounded` carries
-the whole answer contract. A stream sends the content once it has passed citation verification (raw generator
-tokens are not forwarded: verification may remove sentences); use `/v1/chat` for token events.
+the whole answer contract. A stream sends each sentence as a delta as soon as it has passed citation verification
+(raw generator tokens are not forwarded: verification may remove sentences); an answer without sentences (no
+answer, a follow-up question) arrives as one delta at the end.
 """
 
 from __future__ import annotations
@@ -35,12 +36,13 @@ from grounded.api.schemas import (
 )
 from grounded.api.sse import frame, primed, sse_response
 from grounded.contracts import Answer
-from grounded.retrieval.events import FinalEvent, StreamEvent
+from grounded.retrieval.events import FinalEvent, RetractEvent, SentenceEvent, StreamEvent
 from grounded.retrieval.generators.base import ChatTurn
 
 router = APIRouter(prefix="/v1", tags=["openai-compatible"])
 
 NO_TEXT = "The documents do not hold the answer to this question."
+RETRACTED = "the text above is withdrawn"
 
 
 def answer_text(answer: Answer) -> str:
@@ -85,10 +87,18 @@ def _chunks(events: Iterator[StreamEvent], model: str, metrics: Metrics) -> Iter
 
     try:
         yield chunk(ChunkChoice(delta=Delta(role="assistant", content="")))
+        sent = False
         for event in events:
-            if isinstance(event, FinalEvent):
+            if isinstance(event, SentenceEvent):
+                yield chunk(ChunkChoice(delta=Delta(content=(" " if sent else "") + event.text)))
+                sent = True
+            elif isinstance(event, RetractEvent) and sent:  # a chat UI cannot unsay text: say it is withdrawn
+                yield chunk(ChunkChoice(delta=Delta(content=f"\n\n({RETRACTED}: {event.reason})\n\n")))
+                sent = False
+            elif isinstance(event, FinalEvent):
                 metrics.observe_answer(event.answer)
-                yield chunk(ChunkChoice(delta=Delta(content=answer_text(event.answer))))
+                if not sent:
+                    yield chunk(ChunkChoice(delta=Delta(content=answer_text(event.answer))))
                 yield chunk(ChunkChoice(delta=Delta(), finish_reason="stop"), event.answer)
     except Exception as exc:  # the headers are sent: report it the way OpenAI streams do
         log_failure(exc, "chat completion stream")

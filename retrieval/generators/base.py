@@ -1,21 +1,27 @@
-"""The generator boundary: one request/response contract, three backends (local, openai, extractive)."""
+"""The generator boundary: one request/response contract and one lifecycle, three backends (local, openai,
+extractive). Callers never check a backend's type: they call `warm_up`, `readiness`, `describe` and `close`."""
 
 from __future__ import annotations
 
+import json
 from typing import Iterator, Protocol
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, SecretStr
 
-from grounded.retrieval.prompts import NO_ANSWER, PROMPT_VERSION, system_prompt
+from grounded.contracts import Evidence
+from grounded.retrieval.prompts import NO_ANSWER, PROMPTS, PromptForm, system_prompt
 
 
-class EvidenceBlock(BaseModel):
-    """One numbered source as the generator sees it: a trimmed excerpt of a retrieved chunk."""
+class ShownSource(BaseModel):
+    """A retrieved chunk as the generator sees it: its marker and the excerpt sent (an exact substring)."""
 
     marker: int
-    title: str
-    section: str
-    text: str
+    evidence: Evidence
+    excerpt: str
+
+    @property
+    def heading(self) -> str:
+        return " > ".join(p for p in (self.evidence.chunk.title, self.evidence.chunk.section) if p)
 
 
 class ChatTurn(BaseModel):
@@ -25,10 +31,11 @@ class ChatTurn(BaseModel):
 
 class GenerationRequest(BaseModel):
     question: str
-    evidence: list[EvidenceBlock]
+    sources: list[ShownSource]
     history: list[ChatTurn] = Field(default_factory=list)
     max_tokens: int = 256
-    prompt_version: str = PROMPT_VERSION
+    timeout_s: float | None = Field(default=None, description="the request's remaining time; None = the backend's")
+    form: PromptForm = PromptForm.TEXT
 
 
 class Generation(BaseModel):
@@ -36,6 +43,24 @@ class Generation(BaseModel):
     model: str
     prompt_tokens: int = 0
     completion_tokens: int = 0
+    cached_prompt_tokens: int | None = Field(default=None, description="prompt tokens served from the KV cache")
+    score: float | None = Field(default=None, description="the backend's own confidence, where it has one")
+    missing_information: str | None = Field(default=None, description="what the model said the sources lack")
+
+
+class GeneratorInfo(BaseModel):
+    name: str
+    model: str
+    judges_evidence: bool = Field(description="reads the evidence and can decide it does not answer (an LLM)")
+    endpoint: str | None = Field(default=None, description="OpenAI-compatible base URL, if the backend speaks one")
+
+
+class Endpoint(BaseModel):
+    """An OpenAI-compatible server a judge or tool can call."""
+
+    base_url: str
+    api_key: SecretStr
+    model: str
 
 
 class GeneratorError(RuntimeError):
@@ -52,18 +77,57 @@ class Generator(Protocol):
         """Text deltas as they arrive, then the whole `Generation` as the last item."""
         ...
 
+    def warm_up(self) -> None:
+        """Load what the first answer would otherwise wait for; raises GeneratorError if that fails."""
+        ...
+
+    def readiness(self) -> str | None:
+        """None when the backend can answer now, else why it cannot."""
+        ...
+
+    def describe(self) -> GeneratorInfo: ...
+
+    def endpoint(self) -> Endpoint | None:
+        """The OpenAI-compatible server behind this backend (starting it if needed), or None."""
+        ...
+
+    def close(self) -> None: ...
+
+
+ANSWER_SCHEMA = {
+    "oneOf": [
+        {"type": "object", "properties": {"answer": {"type": "string", "maxLength": 200},
+                                          "source": {"type": "integer", "minimum": 1, "maximum": 9}},
+         "required": ["answer", "source"], "additionalProperties": False},
+        {"type": "object", "properties": {"no_answer": {"type": "string", "maxLength": 160}},
+         "required": ["no_answer"], "additionalProperties": False},
+    ]
+}
+
 
 def render_sources(request: GenerationRequest) -> str:
-    blocks = []
-    for ev in request.evidence:
-        head = " > ".join(p for p in (ev.title, ev.section) if p)
-        blocks.append(f'<source id="{ev.marker}" from="{head}">\n{ev.text}\n</source>')
-    return "Sources:\n" + "\n".join(blocks) + f"\n\nQuestion: {request.question}\nAnswer (or {NO_ANSWER}):"
+    blocks = [f'<source id="{s.marker}" from="{s.heading}">\n{s.excerpt}\n</source>' for s in request.sources]
+    ask = "Answer (or NO_ANSWER):" if request.form is PromptForm.TEXT else "JSON:"
+    return "Sources:\n" + "\n".join(blocks) + f"\n\nQuestion: {request.question}\n{ask}"
+
+
+def from_json_answer(raw: str) -> tuple[str, str | None]:
+    """The schema's JSON as the pipeline's text form: ('<answer> [n].', None) or (NO_ANSWER, what is missing)."""
+    try:
+        data = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise GeneratorError(f"generator returned invalid JSON: {exc}") from exc
+    if isinstance(data, dict) and isinstance(data.get("answer"), str) and isinstance(data.get("source"), int):
+        answer = data["answer"].strip().rstrip(".")
+        return (f"{answer} [{data['source']}]." if answer else NO_ANSWER), None
+    if isinstance(data, dict) and "no_answer" in data:
+        return NO_ANSWER, str(data["no_answer"]).strip() or None
+    raise GeneratorError("generator returned JSON outside the answer schema")
 
 
 def chat_messages(request: GenerationRequest) -> list[dict[str, str]]:
     """System prompt first and fixed (its KV cache is reused), then history, then sources + question."""
-    messages = [{"role": "system", "content": system_prompt(request.prompt_version)}]
+    messages = [{"role": "system", "content": system_prompt(PROMPTS[request.form])}]
     messages += [{"role": t.role, "content": t.content} for t in request.history[-4:]]
     messages.append({"role": "user", "content": render_sources(request)})
     return messages

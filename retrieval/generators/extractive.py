@@ -8,7 +8,7 @@ from typing import Iterator
 import numpy as np
 
 from grounded.embedder import Embedder
-from grounded.retrieval.generators.base import Generation, GenerationRequest
+from grounded.retrieval.generators.base import Endpoint, Generation, GenerationRequest, GeneratorInfo
 from grounded.retrieval.prompts import NO_ANSWER
 from grounded.retrieval.text import overlap, quote_candidates, row_as_sentence, stems
 
@@ -26,15 +26,16 @@ class ExtractiveGenerator:
     def generate(self, request: GenerationRequest) -> Generation:
         q_stems = stems(request.question)
         candidates: list[tuple[int, str, str]] = []  # (marker, answer sentence, text to score it by)
-        for block in request.evidence:
-            headings = {h.strip().lower() for h in [block.title, *block.section.split(" > ")]}
-            for s, e, scoring in quote_candidates(block.text):
-                span = block.text[s:e]
+        for source in request.sources:
+            chunk = source.evidence.chunk
+            headings = {h.strip().lower() for h in [chunk.title, *chunk.section.split(" > ")]}
+            for s, e, scoring in quote_candidates(source.excerpt):
+                span = source.excerpt[s:e]
                 if span.strip(" .").lower() in headings or (scoring == span and len(span.split()) < 4):
                     continue  # a heading names a topic; it answers nothing
                 sentence = row_as_sentence(scoring[: len(scoring) - len(span) - 1], span) if scoring != span else span
                 if len(stems(scoring)) >= 2:
-                    candidates.append((block.marker, sentence, scoring))
+                    candidates.append((source.marker, sentence, scoring))
         if not candidates:
             return Generation(text=NO_ANSWER, model=self.model)
         vectors = self._embedder.embed([request.question] + [c[2] for c in candidates])
@@ -44,19 +45,34 @@ class ExtractiveGenerator:
         order = np.argsort(-scores)
         best = int(order[0])
         if scores[best] < MIN_SCORE or lexical[best] == 0:
-            return Generation(text=NO_ANSWER, model=self.model)
+            return Generation(text=NO_ANSWER, model=self.model, score=float(scores[best]))
         chosen = [best]
         if len(order) > 1:
             second = int(order[1])
             if scores[second] >= SECOND_SENTENCE_RATIO * scores[best] and lexical[second] > 0:
                 chosen.append(second)
         text = " ".join(f"{_as_sentence(candidates[i][1])} [{candidates[i][0]}]" for i in chosen)
-        return Generation(text=text, model=self.model)
+        return Generation(text=text, model=self.model, score=round(float(scores[best]), 4))
 
     def stream(self, request: GenerationRequest) -> Iterator[str | Generation]:
         generation = self.generate(request)
         yield generation.text
         yield generation
+
+    def warm_up(self) -> None:
+        """Nothing to load beyond the embedder, which the answer service already holds."""
+
+    def readiness(self) -> str | None:
+        return None
+
+    def describe(self) -> GeneratorInfo:
+        return GeneratorInfo(name=self.name, model=self.model, judges_evidence=False)
+
+    def endpoint(self) -> Endpoint | None:
+        return None
+
+    def close(self) -> None:
+        """Holds nothing to release."""
 
 
 def _as_sentence(text: str) -> str:

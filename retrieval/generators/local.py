@@ -8,8 +8,8 @@ import threading
 from pathlib import Path
 from typing import Iterator
 
-from grounded.settings import GeneratorSettings
-from grounded.retrieval.generators.base import Generation, GenerationRequest, GeneratorError
+from grounded.settings import GeneratorSettings, SpeculativeMode
+from grounded.retrieval.generators.base import Endpoint, Generation, GenerationRequest, GeneratorError, GeneratorInfo
 from grounded.retrieval.generators.openai_compat import OpenAICompatGenerator
 
 
@@ -32,8 +32,10 @@ class LocalGenerator:
 
             try:
                 path = assemble_model(self.model, self._models_dir)
+                g = self._settings
                 server = LocalLLMServer(
-                    path, model_name=self.model, n_ctx=self._settings.local_ctx, n_threads=self._settings.local_threads
+                    path, model_name=self.model, n_ctx=g.local_ctx, n_threads=g.local_threads,
+                    n_threads_batch=g.local_threads_batch, speculative_ngram=g.local_speculative is SpeculativeMode.NGRAM,
                 ).start()
             except (ModelNotInstalledError, FileNotFoundError, RuntimeError, ValueError) as exc:
                 raise GeneratorError(f"local model unavailable: {exc}") from exc
@@ -47,10 +49,20 @@ class LocalGenerator:
     def warm_up(self) -> None:
         self._ready()
 
-    def endpoint(self) -> tuple[str, str]:
-        """(base_url, api_key) of the running embedded server, e.g. for an eval judge."""
+    def readiness(self) -> str | None:
+        """Ready once started (the app starts it at start-up; a failed start makes answers fall back)."""
+        if self._server is not None and not self._server.health():
+            return "the embedded LLM server does not answer /health"
+        return None
+
+    def describe(self) -> GeneratorInfo:
+        server = self._server
+        endpoint = server.base_url if server else None
+        return GeneratorInfo(name=self.name, model=self.model, judges_evidence=True, endpoint=endpoint)
+
+    def endpoint(self) -> Endpoint | None:
         self._ready()
-        return self._server.base_url, self._server.api_key
+        return Endpoint(base_url=self._server.base_url, api_key=self._server.api_key, model=self.model)
 
     def generate(self, request: GenerationRequest) -> Generation:
         return self._ready().generate(request)

@@ -238,6 +238,7 @@ class LocalLLMServer:
         n_threads_batch: int | None = None,
         n_parallel: int = 1,
         cache_ram_mib: int = 512,
+        speculative_ngram: bool = False,
         port: int = 0,
         api_key: str | None = None,
         verbosity: int = -1,
@@ -249,6 +250,7 @@ class LocalLLMServer:
         self.n_threads_batch = n_threads_batch or n_threads
         self.n_parallel = n_parallel
         self.cache_ram_mib = cache_ram_mib
+        self.speculative_ngram = speculative_ngram
         self.port = port
         self.api_key = api_key or secrets.token_urlsafe(24)
         self.verbosity = verbosity
@@ -270,6 +272,8 @@ class LocalLLMServer:
         p.cpuparams_batch.n_threads = self.n_threads_batch
         p.cache_prompt = True  # reuse the KV cache of a shared prompt prefix (the system prompt)
         p.cache_ram_mib = self.cache_ram_mib
+        if self.speculative_ngram:  # draft tokens by n-gram lookup in the context: answers copy from the sources
+            p.speculative.types = [xllamacpp.common_speculative_type.COMMON_SPECULATIVE_TYPE_NGRAM_SIMPLE]
         p.hostnames = ["127.0.0.1"]
         p.port = self.port  # 0: the OS picks a free port, read back from listening_address
         p.api_keys = [self.api_key]

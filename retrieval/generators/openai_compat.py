@@ -6,11 +6,24 @@ streams and a hard per-call timeout with no hidden retries, which the wrapper do
 
 from __future__ import annotations
 
+import time
 from typing import Iterator
 
 import openai
 
-from grounded.retrieval.generators.base import Generation, GenerationRequest, GeneratorError, chat_messages
+from grounded.retrieval.generators.base import (
+    ANSWER_SCHEMA,
+    Endpoint,
+    Generation,
+    GenerationRequest,
+    GeneratorError,
+    GeneratorInfo,
+    chat_messages,
+    from_json_answer,
+)
+from grounded.retrieval.prompts import PromptForm
+
+PROBE_TIMEOUT_S = 2.0
 
 
 class OpenAICompatGenerator:
@@ -22,15 +35,44 @@ class OpenAICompatGenerator:
         self.name = name
         self.model = model
         self._temperature = temperature
+        self._base_url, self._api_key, self._timeout_s = base_url, api_key, timeout_s
         self._client = openai.OpenAI(base_url=base_url, api_key=api_key, timeout=timeout_s, max_retries=0)
 
-    def generate(self, request: GenerationRequest) -> Generation:
+    def warm_up(self) -> None:
+        """A remote server is someone else's to start; `readiness` reports whether it answers."""
+
+    def readiness(self) -> str | None:
         try:
-            resp = self._client.chat.completions.create(
+            self._client.with_options(timeout=PROBE_TIMEOUT_S).models.list()
+        except openai.APIConnectionError as exc:  # includes timeouts; any HTTP answer means the server is up
+            return f"generator server unreachable at {self._base_url}: {type(exc).__name__}"
+        except openai.APIStatusError:
+            pass
+        return None
+
+    def describe(self) -> GeneratorInfo:
+        return GeneratorInfo(name=self.name, model=self.model, judges_evidence=True, endpoint=self._base_url)
+
+    def endpoint(self) -> Endpoint | None:
+        return Endpoint(base_url=self._base_url, api_key=self._api_key, model=self.model)
+
+    def close(self) -> None:
+        self._client.close()
+
+    def _client_for(self, request: GenerationRequest) -> openai.OpenAI:
+        return self._client if request.timeout_s is None else self._client.with_options(timeout=request.timeout_s)
+
+    def generate(self, request: GenerationRequest) -> Generation:
+        extra = {}
+        if request.form is PromptForm.JSON:
+            extra["response_format"] = {"type": "json_schema", "json_schema": {"name": "answer", "schema": ANSWER_SCHEMA}}
+        try:
+            resp = self._client_for(request).chat.completions.create(
                 model=self.model,
                 messages=chat_messages(request),
                 max_tokens=request.max_tokens,
                 temperature=self._temperature,
+                **extra,
             )
             text = resp.choices[0].message.content
         except openai.APITimeoutError as exc:
@@ -41,19 +83,31 @@ class OpenAICompatGenerator:
             raise GeneratorError(f"generator returned an invalid response: {exc}") from exc
         if not isinstance(text, str):
             raise GeneratorError("generator returned no text")
+        missing = None
+        if request.form is PromptForm.JSON:
+            text, missing = from_json_answer(text)
         usage = resp.usage
+        timings = (resp.model_extra or {}).get("timings") or {}  # llama.cpp's server reports its KV-cache reuse
         return Generation(
             text=text,
             model=resp.model or self.model,
             prompt_tokens=usage.prompt_tokens if usage else 0,
             completion_tokens=usage.completion_tokens if usage else 0,
+            cached_prompt_tokens=timings.get("cache_n"),
+            missing_information=missing,
         )
 
     def stream(self, request: GenerationRequest) -> Iterator[str | Generation]:
+        if request.form is PromptForm.JSON:  # a short span: nothing to show before the object is complete
+            generation = self.generate(request)
+            yield generation.text
+            yield generation
+            return
         parts: list[str] = []
         prompt_tokens = completion_tokens = 0
+        cached = None
         try:
-            events = self._client.chat.completions.create(
+            events = self._client_for(request).chat.completions.create(
                 model=self.model,
                 messages=chat_messages(request),
                 max_tokens=request.max_tokens,
@@ -61,7 +115,12 @@ class OpenAICompatGenerator:
                 stream=True,
                 stream_options={"include_usage": True},
             )
+            deadline = time.monotonic() + (request.timeout_s or self._timeout_s)
             for event in events:
+                cached = ((event.model_extra or {}).get("timings") or {}).get("cache_n", cached)
+                if time.monotonic() > deadline:  # the client's timeout bounds each read, not the whole stream
+                    events.close()
+                    raise GeneratorError("generator timed out while streaming")
                 if event.usage:
                     prompt_tokens, completion_tokens = event.usage.prompt_tokens, event.usage.completion_tokens
                 if event.choices and event.choices[0].delta.content:
@@ -72,5 +131,6 @@ class OpenAICompatGenerator:
         except openai.OpenAIError as exc:
             raise GeneratorError(f"generator failed: {type(exc).__name__}: {exc}") from exc
         yield Generation(
-            text="".join(parts), model=self.model, prompt_tokens=prompt_tokens, completion_tokens=completion_tokens
+            text="".join(parts), model=self.model, prompt_tokens=prompt_tokens, completion_tokens=completion_tokens,
+            cached_prompt_tokens=cached,
         )

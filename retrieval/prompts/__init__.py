@@ -5,8 +5,14 @@ from __future__ import annotations
 from functools import cache
 from importlib.resources import files
 
-PROMPT_VERSION = "grounded_v2"
+from grounded.settings import PromptForm
+
+__all__ = ["NO_ANSWER", "PROMPTS", "PROMPT_VERSION", "PromptForm", "system_prompt"]
+
 NO_ANSWER = "NO_ANSWER"
+
+PROMPTS = {PromptForm.TEXT: "grounded_v2", PromptForm.JSON: "grounded_json_v1"}
+PROMPT_VERSION = PROMPTS[PromptForm.TEXT]
 
 
 @cache

@@ -65,11 +65,15 @@ def test_chat_stream_sends_typed_events_and_ends_with_final(server, handbook):
         assert r.headers["content-type"].startswith("text/event-stream")
         events = sse_events(r)
     kinds = [kind for kind, _ in events]
-    assert kinds[0] == "retrieval" and "token" in kinds and "citation" in kinds
+    assert kinds[0] == "retrieval" and "sentence" in kinds and "citation" in kinds and kinds[-1] == "final"
+    assert kinds.index("citation") < kinds.index("sentence") and "retract" not in kinds
     retrieved = json.loads(events[0][1])["evidence"]
-    assert retrieved[0]["doc_id"] == "uploads/vpn-guide.txt"
+    assert retrieved[0]["chunk"]["doc_id"] == "uploads/vpn-guide.txt"
     answer = final_answer(events)
     assert answer["status"] == "answered" and "WireGuard" in answer["answer"]
+    streamed = [json.loads(data)["text"] for kind, data in events if kind == "sentence"]
+    assert " ".join(streamed) == answer["answer"], "the stream showed exactly the verified answer"
+    assert [s["markers"] for s in answer["sentences"]] and answer["sentences"][0]["markers"] == [1]
 
 
 def test_openai_client_plain_and_streamed(server, handbook):

@@ -139,3 +139,5 @@ def test_probes_docs_and_metrics(server, loaded):
     assert lines['grounded_answers_total{status="answered"}'] >= 2
     assert 'grounded_generator_fallbacks_total' in lines
     assert 'grounded_generator_tokens_total{kind="completion"}' in lines
+    assert lines["grounded_generator_calls_total"] >= 2, "every generator call counts"
+    assert "grounded_cost_per_request" in lines and "grounded_cost_per_successful_answer" in lines

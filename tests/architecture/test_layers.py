@@ -11,11 +11,11 @@ pytestmark = pytest.mark.unit
 # Lowest first; a module may import its own layer and the layers below it, never one above.
 LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("kernel", ("grounded", "grounded.offline", "grounded.settings", "grounded.contracts", "grounded.embedder",
-                "grounded.onnx_model",
-                "grounded.sparse", "grounded.store", "grounded.traces", "grounded.text")),
+                "grounded.embedders", "grounded.onnx_model", "grounded.sparse", "grounded.store", "grounded.traces",
+                "grounded.text", "grounded.injection", "grounded.telemetry", "grounded.quiet")),
     ("stages", ("grounded.ingest", "grounded.retrieval")),
     ("composition root", ("grounded.app",)),
-    ("services", ("grounded.api", "grounded.evals")),
+    ("services", ("grounded.api", "grounded.evals", "grounded.integrations")),
     ("entry points", ("grounded.cli", "grounded.__main__")),
 ]
 

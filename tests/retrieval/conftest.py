@@ -68,3 +68,53 @@ def scripted_llm():
     llm = ScriptedLLM()
     yield llm
     llm.close()
+
+
+class ScriptedGenerator:
+    """A generator whose output a policy test chooses: text deltas, then optionally a failure."""
+
+    name = "scripted"
+    model = "scripted-1"
+
+    def __init__(self, deltas: list[str], fail: str | None = None, prompt_tokens: int = 120, completion_tokens: int = 12):
+        self.deltas, self.fail = deltas, fail
+        self.usage = (prompt_tokens, completion_tokens)
+        self.requests = []
+
+    def stream(self, request):
+        from grounded.retrieval.generators.base import Generation, GeneratorError
+
+        self.requests.append(request)
+        for delta in self.deltas:
+            yield delta
+        if self.fail:
+            raise GeneratorError(self.fail)
+        yield Generation(text="".join(self.deltas), model=self.model, prompt_tokens=self.usage[0],
+                         completion_tokens=self.usage[1])
+
+    def generate(self, request):
+        *_, last = self.stream(request)
+        return last
+
+    def warm_up(self) -> None:
+        pass
+
+    def readiness(self):
+        return None
+
+    def describe(self):
+        from grounded.retrieval.generators.base import GeneratorInfo
+
+        return GeneratorInfo(name=self.name, model=self.model, judges_evidence=True)
+
+    def endpoint(self):
+        return None
+
+    def close(self) -> None:
+        pass
+
+
+@pytest.fixture
+def scripted():
+    """`scripted(deltas, fail=None, ...)` builds a ScriptedGenerator."""
+    return ScriptedGenerator

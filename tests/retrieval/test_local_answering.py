@@ -42,3 +42,14 @@ def test_injected_instruction_in_a_document_is_ignored(local_service):
     text = (answer.answer or "").lower()
     assert "every expense is approved automatically" not in text
     assert all(c.doc_id != "it/vendor-notes.txt" for c in answer.citations)
+
+
+def test_year_answer_is_whole_and_streamed_verified(local_service):
+    """Regression (issue 8 item 4): the real model's year answer keeps every digit, in the stream and the answer."""
+    from grounded.retrieval.events import FinalEvent, SentenceEvent
+
+    events = list(local_service.stream(AskRequest(collection="demo", question="In which year was Halvorsen Instruments founded?")))
+    final = next(e for e in events if isinstance(e, FinalEvent)).answer
+    assert final.fallback is None and final.status is AnswerStatus.ANSWERED and "1987" in final.answer
+    assert " ".join(e.text for e in events if isinstance(e, SentenceEvent)) == final.answer
+    assert final.usage.completion_tokens >= 4, "at least the four digits were generated"
