@@ -7,7 +7,7 @@ For each page of python311_docs/html (Sphinx pages: navigation bars, sidebars, f
 - after:  `ingest.parse.parse` (trafilatura main content for web pages) and `chunk_document` (heading-only runs
   merged into their section).
 Content kept = share of the "before" text elements (paragraphs, list items, tables; >= 6 words) whose text is
-still found in the "after" text (whitespace-normalised). The paragraphs that were dropped are printed (first
+still found in the "after" text (compared with all whitespace removed). The paragraphs that were dropped are printed (first
 --show), so one can check they are navigation/footer text rather than content. Also: chunks, lone-heading chunks,
 tables, characters.
 """
@@ -30,7 +30,9 @@ from grounded.ingest.sources import discover  # noqa: E402
 
 
 def norm(text: str) -> str:
-    return re.sub(r"\s+", " ", text.replace("¶", "")).strip().lower()
+    """Whitespace removed: trafilatura renders inline code as <pre>, so a sentence may come back split into
+    several elements ("executing\n\nchmod +x f\n\n."): the words are kept, the spacing is not."""
+    return re.sub(r"\s+", "", text.replace("¶", "")).lower()
 
 
 def old_sections(elements):

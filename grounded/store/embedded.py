@@ -50,7 +50,6 @@ from grounded.store.base import (
     StoreUnavailable,
     chunk_payload,
     attach_branch_ranks,
-    rrf_rank,
 )
 
 _META = "collection.json"
@@ -74,9 +73,8 @@ def _edge_filter(f: SearchFilter | None) -> Filter | None:
 class EmbeddedStore:
     kind = "embedded"
 
-    def __init__(self, root: Path, optimize_after: int = OPTIMIZE_AFTER) -> None:
+    def __init__(self, root: Path) -> None:
         self._root = root
-        self.optimize_after = optimize_after
         self._root.mkdir(parents=True, exist_ok=True)
         self._shards: dict[str, EdgeShard] = {}
         self._lock = threading.RLock()
@@ -187,7 +185,7 @@ class EmbeddedStore:
         every later open kept it (tests/store/test_edge_crash.py)."""
         shard = self._shard(name)
         shard.flush()
-        if self.count(name) >= self.optimize_after:
+        if self.count(name) >= OPTIMIZE_AFTER:
             with self._lock:
                 if shard.optimize():
                     shard.flush()
@@ -195,32 +193,35 @@ class EmbeddedStore:
     # ------------------------------------------------------------ search
 
     def search(self, name: str, query: StoreQuery) -> list[Evidence]:
-        """Two branch searches (dense, BM25) in one batch, fused in the app exactly as the engine's RRF, then the
-        payloads of the top hits only: cheaper than also asking the engine for the fused list (5 searches: each
-        prefetch runs again), same ranking up to ties (tests/store/test_query_plan.py, bench/store_scale.py).
-        Non-default branch weights keep the engine's own weighted fusion (its weighting is not 1/(k + rank)
-        times the weight, so the app does not imitate it)."""
         flt = _edge_filter(query.filter)
+        sparse = SparseVector(indices=query.sparse_indices, values=query.sparse_values)
         dense_q = Query.Nearest(query.dense, using=DENSE)
-        sparse_q = Query.Nearest(SparseVector(indices=query.sparse_indices, values=query.sparse_values), using=SPARSE)
+        sparse_q = Query.Nearest(sparse, using=SPARSE)
+        if query.mode is SearchMode.HYBRID:
+            fused = QueryRequest(
+                limit=query.limit,
+                prefetches=[
+                    Prefetch(limit=query.candidates, query=dense_q, filter=flt),
+                    Prefetch(limit=query.candidates, query=sparse_q, filter=flt),
+                ],
+                query=Fusion.Rrf(k=query.rrf_k, weights=list(query.weights)),
+                filter=flt,
+                with_payload=True,
+            )
+        else:
+            single = dense_q if query.mode is SearchMode.DENSE else sparse_q
+            fused = QueryRequest(limit=query.limit, query=single, filter=flt, with_payload=True)
         branch = dict(limit=query.candidates, filter=flt, with_payload=False)
-        queries = [QueryRequest(query=dense_q, **branch), QueryRequest(query=sparse_q, **branch)]
-        engine_fusion = query.mode is SearchMode.HYBRID and tuple(query.weights) != (1.0, 1.0)
-        if engine_fusion:
-            queries.append(QueryRequest(
-                limit=query.limit, filter=flt, with_payload=True, query=Fusion.Rrf(k=query.rrf_k, weights=list(query.weights)),
-                prefetches=[Prefetch(limit=query.candidates, query=q, filter=flt) for q in (dense_q, sparse_q)],
-            ))
-        shard = self._shard(name)
-        hits = shard.query_batch(QueryBatchRequest(queries=queries))
-        dense = [(str(p.id), p.score) for p in hits[0]]
-        sparse = [(str(p.id), p.score) for p in hits[1]]
-        if engine_fusion:
-            return attach_branch_ranks([(p.payload or {}, p.score) for p in hits[2]], dense, sparse)
-        top = rrf_rank(query, dense, sparse)
-        found = shard.retrieve([cid for cid, _ in top], with_payload=True, with_vector=False)
-        payloads = {str(r.id): r.payload or {} for r in found}
-        return attach_branch_ranks([(payloads[cid], score) for cid, score in top if cid in payloads], dense, sparse)
+        dense_hits, sparse_hits, fused_hits = self._shard(name).query_batch(
+            QueryBatchRequest(
+                queries=[QueryRequest(query=dense_q, **branch), QueryRequest(query=sparse_q, **branch), fused]
+            )
+        )
+        return attach_branch_ranks(
+            [(p.payload or {}, p.score) for p in fused_hits],
+            [(str(p.id), p.score) for p in dense_hits],
+            [(str(p.id), p.score) for p in sparse_hits],
+        )
 
     def ping(self) -> None:
         if not self._root.is_dir():
