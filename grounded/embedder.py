@@ -168,9 +168,18 @@ def open_embedder(settings: EmbedSettings, models_dir: Path) -> Embedder:
     return OnnxInt8Embedder(settings, path, onnx_dir)
 
 
+def built_variant(info: CollectionInfo) -> EmbedBackend:
+    """The backend an index was embedded with: recorded on the collection, else on its index version's build
+    record (a reindexed version), else torch (indexes from before backends were recorded)."""
+    if info.embed_variant is not None:
+        return info.embed_variant
+    embed = (info.index.build.get("embed") if info.index is not None else None) or {}
+    return EmbedBackend(embed.get("backend", EmbedBackend.TORCH))
+
+
 def check_variant(info: CollectionInfo, embedder: Embedder) -> None:
     """Refuse to query or extend an index built with another model or variant (their vectors do not mix)."""
-    built = info.embed_variant or EmbedBackend.TORCH  # collections from before variants were recorded
+    built = built_variant(info)
     if info.embed_model == embedder.model_name and info.dimension == embedder.dimension and built is embedder.variant:
         return
     raise EmbedderMismatch(

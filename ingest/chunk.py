@@ -1,13 +1,16 @@
 """Chunk a parsed document along its structure: one section at a time, consecutive elements packed up to the
-token budget, a table always whole and alone, an oversized paragraph split by sentences (llama-index's
-SentenceSplitter). Every chunk's text is an exact slice of the parsed text, so quotes can be verified."""
+token budget, a table always whole and alone, an oversized paragraph split at sentence boundaries (the project's
+one splitter, grounded/text.py) with whole sentences shared between neighbours. Every chunk's text is an exact slice
+of the parsed text, so quotes can be verified."""
 
 from __future__ import annotations
 
+import re
 import uuid
 from typing import Callable
 
 from grounded.contracts import Chunk, Element, ElementKind, ParsedDocument
+from grounded.text import sentence_spans
 
 CHUNK_NAMESPACE = uuid.UUID("6f1c2f4e-4a57-4d0e-9a55-2b9a4c7de001")
 
@@ -91,22 +94,44 @@ def _pack(text: str, section: list[Element], max_tokens: int, overlap: int, coun
 
 
 def _split(text: str, el: Element, max_tokens: int, overlap: int, count: TokenCounter) -> list[Span]:
-    from llama_index.core.node_parser import SentenceSplitter
-
-    splitter = SentenceSplitter(
-        chunk_size=max_tokens, chunk_overlap=overlap, tokenizer=lambda s: [0] * count(s), paragraph_separator="\n"
-    )
-    spans = []
-    cursor = el.char_start
-    for piece in splitter.split_text(el.text):
-        start = text.find(piece, cursor if spans else el.char_start, el.char_end)
-        if start < 0:  # the splitter normalised whitespace; fall back to the word-level anchor
-            start = text.find(piece.split()[0], cursor, el.char_end)
-            end = min(el.char_end, start + len(piece)) if start >= 0 else -1
-        else:
-            end = start + len(piece)
-        if start < 0:
-            continue
-        spans.append(Span(start, end, el.section_path, el.page))
-        cursor = start + 1
+    """Sentences packed up to `max_tokens`; the next piece starts with the last whole sentences of the previous one
+    worth at most `overlap` tokens; a sentence over the budget alone is cut at word boundaries."""
+    units: list[tuple[int, int, int]] = []  # (start, end, tokens) in `text`
+    for s, e in sentence_spans(text[el.char_start : el.char_end]):
+        a, b = el.char_start + s, el.char_start + e
+        n = count(text[a:b])
+        units.extend([(a, b, n)] if n <= max_tokens else _word_pieces(text, a, b, max_tokens, count))
+    spans: list[Span] = []
+    i = 0
+    while i < len(units):
+        j, used = i, 0
+        while j < len(units) and (j == i or used + units[j][2] <= max_tokens):
+            used += units[j][2]
+            j += 1
+        spans.append(Span(units[i][0], units[j - 1][1], el.section_path, el.page))
+        if j == len(units):
+            break
+        k, shared = j, 0
+        while k - 1 > i and shared + units[k - 1][2] <= min(overlap, max_tokens - units[j][2]):
+            k -= 1
+            shared += units[k][2]
+        i = k
     return spans or [Span(el.char_start, el.char_end, el.section_path, el.page)]
+
+
+def _word_pieces(text: str, start: int, end: int, max_tokens: int, count: TokenCounter) -> list[tuple[int, int, int]]:
+    """A run-on sentence cut into consecutive word runs of at most `max_tokens` (words counted one by one)."""
+    pieces: list[tuple[int, int, int]] = []
+    a = b = None
+    used = 0
+    for m in re.finditer(r"\S+", text[start:end]):
+        n = count(m.group(0))
+        if a is not None and used + n > max_tokens:
+            pieces.append((start + a, start + b, used))
+            a, used = None, 0
+        if a is None:
+            a = m.start()
+        b, used = m.end(), used + n
+    if a is not None:
+        pieces.append((start + a, start + b, used))
+    return pieces

@@ -40,6 +40,9 @@ class Chunked:
     chunks: list[Chunk] = field(default_factory=list)
     sparse: list[SparseVec] = field(default_factory=list)
     error: str | None = None
+    started_ns: int = 0
+    ended_ns: int = 0
+    """Wall-clock time (time.time_ns) the parse started and ended, in whichever process ran it."""
 
 
 @dataclass
@@ -56,12 +59,14 @@ def _worker_sparse() -> SparseEncoder:
 
 
 def chunk_one(doc: SourceDocument, chunking: ChunkSettings, tokenizer_file: str, sparse: SparseEncoder) -> Chunked:
+    started = time.time_ns()
     try:
         parsed = parse(doc)
         chunks = chunk_document(parsed, chunking.max_tokens, chunking.overlap_tokens, token_counter(tokenizer_file))
     except (ParseError, OSError) as exc:
-        return Chunked(doc, error=str(exc))
-    return Chunked(doc, chunks, sparse.embed_documents([c.embedding_text() for c in chunks]))
+        return Chunked(doc, error=str(exc), started_ns=started, ended_ns=time.time_ns())
+    vectors = sparse.embed_documents([c.embedding_text() for c in chunks])
+    return Chunked(doc, chunks, vectors, started_ns=started, ended_ns=time.time_ns())
 
 
 def _chunk_task(docs: list[SourceDocument], chunking: ChunkSettings, tokenizer_file: str) -> tuple[list[Chunked], float]:

@@ -1,12 +1,15 @@
 """Embedded store: the real Qdrant engine in-process (qdrant-edge), one shard per collection.
 
 Layout under `GROUNDED_HOME/collections/<name>/`: `collection.json` (model, dimension, source) and `shard/`.
-The shard's write-ahead log makes every acknowledged update survive a kill -9.
+The shard's write-ahead log makes every acknowledged update survive a kill -9. `aliases.json` maps collection
+names to concrete index versions (the embedded stand-in for Qdrant's collection aliases).
 """
 
 from __future__ import annotations
 
+import fcntl
 import json
+import os
 import shutil
 import threading
 from pathlib import Path
@@ -53,6 +56,7 @@ from grounded.store.base import (
 )
 
 _META = "collection.json"
+_ALIASES = "aliases.json"
 _SCROLL_PAGE = 2048
 OPTIMIZE_AFTER = 10_000  # below this, a full scan of the appendable segment is already fast
 
@@ -70,6 +74,20 @@ def _edge_filter(f: SearchFilter | None) -> Filter | None:
     return Filter(must=must)
 
 
+def _load_shard(name: str, path: Path) -> EdgeShard:
+    """Open a shard; its write-ahead log is locked by one process at a time (qdrant-edge raises a bare
+    Exception naming WouldBlock), which is a StoreUnavailable here, never a crash."""
+    try:
+        return EdgeShard.load(str(path))
+    except Exception as exc:
+        if "WouldBlock" in str(exc):
+            raise StoreUnavailable(
+                f"collection '{name}' is in use by another process (a `grounded ingest` or a server on the same "
+                "GROUNDED_HOME); try again when it is done"
+            ) from exc
+        raise
+
+
 class EmbeddedStore:
     kind = "embedded"
 
@@ -78,6 +96,38 @@ class EmbeddedStore:
         self._root.mkdir(parents=True, exist_ok=True)
         self._shards: dict[str, EdgeShard] = {}
         self._lock = threading.RLock()
+        self._aliases: tuple[tuple[int, int, int], dict[str, str]] | None = None
+
+    # ------------------------------------------------------------ aliases
+
+    def aliases(self) -> dict[str, str]:
+        """alias -> concrete collection; re-read only when the file was replaced (another process swapped)."""
+        path = self._root / _ALIASES
+        try:
+            st = path.stat()
+        except FileNotFoundError:
+            return {}
+        key = (st.st_ino, st.st_mtime_ns, st.st_size)
+        cached = self._aliases
+        if cached is None or cached[0] != key:
+            cached = (key, json.loads(path.read_text())["aliases"])
+            self._aliases = cached
+        return dict(cached[1])
+
+    def set_alias(self, alias: str, target: str | None) -> None:
+        """Point `alias` at `target` (None removes it) in one atomic write: temp file + os.replace. An flock
+        serialises writers across processes; readers never see a half-written map."""
+        path = self._root / _ALIASES
+        with self._lock, open(self._root / ".aliases.lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            current = json.loads(path.read_text())["aliases"] if path.is_file() else {}
+            if target is None:
+                current.pop(alias, None)
+            else:
+                current[alias] = target
+            tmp = path.with_suffix(".tmp")
+            tmp.write_text(json.dumps({"aliases": current}, indent=1))
+            os.replace(tmp, path)
 
     # ------------------------------------------------------------ collections
 
@@ -119,6 +169,8 @@ class EmbeddedStore:
 
     def delete_collection(self, name: str) -> bool:
         with self._lock:
+            if name not in self._shards and (self._dir(name) / _META).is_file():
+                self._shard(name)  # takes the shard's lock: never delete what another process is writing
             shard = self._shards.pop(name, None)
             if shard is not None:
                 shard.close()
@@ -137,7 +189,7 @@ class EmbeddedStore:
             if name not in self._shards:
                 if not (self._dir(name) / _META).is_file():
                     raise CollectionNotFound(name)
-                self._shards[name] = EdgeShard.load(str(self._dir(name) / "shard"))
+                self._shards[name] = _load_shard(name, self._dir(name) / "shard")
             return self._shards[name]
 
     # ------------------------------------------------------------ points
@@ -178,17 +230,14 @@ class EmbeddedStore:
         return self._shard(name).count(CountRequest(exact=True))
 
     def flush(self, name: str) -> None:
-        """Persist, and past OPTIMIZE_AFTER points build the HNSW index (p95 at 21k points: 44 -> 15 ms).
-
-        The flush after `optimize()` persists the optimized segments at once: without it a crash before `close()`
-        left a shard that reopened with an unindexed copy of every point (hybrid p50 11 -> 104 ms at 50k), and
-        every later open kept it (tests/store/test_edge_crash.py)."""
+        """Persist, and past OPTIMIZE_AFTER points build the HNSW index (p95 at 21k points: 44 -> 15 ms)."""
         shard = self._shard(name)
         shard.flush()
         if self.count(name) >= OPTIMIZE_AFTER:
             with self._lock:
                 if shard.optimize():
-                    shard.flush()
+                    shard.flush()  # persist the optimized segments now: a crash before close() otherwise left a
+                    # shard that reopened with an unindexed copy of every point (tests/store/test_edge_crash.py)
 
     # ------------------------------------------------------------ search
 
@@ -224,8 +273,11 @@ class EmbeddedStore:
         )
 
     def ping(self) -> None:
+        """The folder is there and every collection's shard opens in this process (not held by another)."""
         if not self._root.is_dir():
             raise StoreUnavailable(f"store folder missing: {self._root}")
+        for info in self.list_collections():
+            self._shard(info.name)
 
     def close(self) -> None:
         with self._lock:
