@@ -2,17 +2,20 @@
 
     python bench/ingest.py --threads 1 --out /tmp/ingest-t1.json
     python bench/ingest.py --threads 2 --only scifact --limit 500     # quick check
+    python bench/ingest.py --quick        # 300 SciFact abstracts + 20 doc pages; ends with the two ratio lines
 
 Inputs (read at run time from ../shared/evaldata, or --evaldata PATH; nothing is copied into the repo):
   html     python311_docs/html   (65 HTML pages)
   scifact  beir_scifact/corpus.jsonl   (5,183 abstracts; --limit N takes the first N)
 
 Systems:
-  grounded         Components(Settings(home=<tmp>)).ingestor().sync(collection, path): unstructured parse,
-                   structure-aware chunking, the real MiniLM embedder, BM25 sparse vectors, embedded Qdrant
-                   (qdrant-edge) with the payload indexes. Time is split by wrapping functions in this script
-                   only (production code is not changed): discover, parse, chunk (of which: tokenizer
-                   counting), dense embed, BM25, store (upsert / delete_document / versions scan / flush).
+  grounded         Components(Settings(home=<tmp>)).ingestor().sync(collection, path): the pipelined ingest
+                   (ingest/pipeline.py): unstructured parse, structure-aware chunking and BM25 in a worker
+                   process, the MiniLM embedder (default backend onnx-int8) in token-packed batches, embedded
+                   Qdrant (qdrant-edge) with the payload indexes. Time is split by wrapping functions in this
+                   script only: discover, dense embed, store (upsert / delete_document / versions scan /
+                   flush); "workers" is the CPU the parse processes spent (they overlap the rest). CPU seconds
+                   = this process + the worker processes.
   grounded re-ingest  the same sync again, nothing changed: should embed nothing.
   llama-index      IngestionPipeline(transformations=[SentenceSplitter(), HuggingFaceEmbedding(<same model>)]),
                    i.e. the default splitter (1024 tiktoken tokens, overlap 200) and the default embed batch (10),
@@ -132,7 +135,7 @@ def nproc() -> int:
         return os.cpu_count() or 1
 
 
-_TOKENIZER: list = []  # (tokenizer, max_seq_length) of the shared model, set once the model is loaded
+_TOKENIZER: list = []  # Grounded's embedder (same model and vocabulary as llama-index's), set once loaded
 
 
 def token_stats(texts: list[str]) -> dict[str, Any]:
@@ -140,15 +143,10 @@ def token_stats(texts: list[str]) -> dict[str, Any]:
     and how many texts were cut at the window (their tail was never embedded)."""
     if not texts or not _TOKENIZER:
         return {"embedded_tokens": 0, "truncated_texts": 0, "tokens_cut": 0}
-    tok, window = _TOKENIZER[0]
-    seen = cut = truncated = 0
-    for i in range(0, len(texts), 512):
-        for ids in tok(texts[i : i + 512], add_special_tokens=True, truncation=False)["input_ids"]:
-            seen += min(len(ids), window)
-            if len(ids) > window:
-                truncated += 1
-                cut += len(ids) - window
-    return {"embedded_tokens": seen, "truncated_texts": truncated, "tokens_cut": cut}
+    emb = _TOKENIZER[0]
+    full = [emb.count_tokens(t) + 2 for t in texts]
+    cut = [n - emb.max_seq_length for n in full if n > emb.max_seq_length]
+    return {"embedded_tokens": sum(emb.token_lengths(texts)), "truncated_texts": len(cut), "tokens_cut": sum(cut)}
 
 
 # ---------------------------------------------------------------------------------------------- inputs
@@ -174,11 +172,30 @@ def scifact_path(evaldata: Path, limit: int | None, scratch: Path) -> Path:
     return out
 
 
-def html_path(evaldata: Path) -> Path:
+def html_path(evaldata: Path, pages: int | None = None, scratch: Path | None = None) -> Path:
+    """The doc pages, or a copy of the first `pages` of them (sorted paths) under scratch."""
     d = evaldata / "python311_docs" / "html"
     if not d.is_dir():
         raise SystemExit(f"not found: {d} (use --evaldata)")
-    return d
+    if not pages or scratch is None:
+        return d
+    out = scratch / "html_subset"
+    for src in sorted(d.rglob("*.html"))[:pages]:
+        dst = out / src.relative_to(d)
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(src, dst)
+    return out
+
+
+def combined_ratios(rows: list[dict[str, Any]]) -> tuple[float, float]:
+    """Over all inputs of the run: (Grounded docs/s over llama-index docs/s, llama-index CPU s over Grounded's)."""
+    def total(system: str, key: str) -> float:
+        return sum(r[key] for r in rows if r["system"] == system)
+
+    g, l = "grounded", "llama-index (default)"
+    docs_ratio = (total(g, "docs") / total(g, "seconds")) / (total(l, "docs") / total(l, "seconds"))
+    cpu_ratio = (total(l, "cpu_seconds") / total(l, "docs")) / (total(g, "cpu_seconds") / total(g, "docs"))
+    return docs_ratio, cpu_ratio
 
 
 # ---------------------------------------------------------------------------------------------- Grounded
@@ -193,9 +210,11 @@ def grounded_components(home: Path, threads: int):
 
 
 def grounded_warmup(components, html_dir: Path | None) -> float:
-    """Load the embedder (and first forward pass), BM25, and unstructured/spaCy on one page, untimed later."""
+    """Load the embedder (and first forward pass), BM25, unstructured/spaCy on one page, and start the parse
+    workers' forkserver (it imports the parsers once per process), untimed later."""
     import grounded.ingest.chunk as chunk_mod
     import grounded.ingest.parse as parse_mod
+    from grounded.ingest.pipeline import warm_up_workers
     from grounded.ingest.sources import discover
 
     t0 = time.perf_counter()
@@ -205,6 +224,7 @@ def grounded_warmup(components, html_dir: Path | None) -> float:
     if html_dir is not None:
         doc = discover(html_dir).documents[0]
         chunk_mod.chunk_document(parse_mod.parse(doc), 220, 24, ingestor.embedder.count_tokens)
+    warm_up_workers()
     return time.perf_counter() - t0
 
 
@@ -220,12 +240,9 @@ def grounded_sync(components, collection: str, path: Path) -> dict[str, Any]:
     n_texts = lambda texts, *a, **k: len(texts)  # noqa: E731
     patches = [
         (sync_mod, "discover", ph.wrap("discover", sync_mod.discover)),
-        (sync_mod, "parse", ph.wrap("parse", sync_mod.parse)),
-        (sync_mod, "chunk_document", ph.wrap("chunk", sync_mod.chunk_document)),
         (sync_mod, "doc_versions", ph.wrap("store.versions", sync_mod.doc_versions)),
         (emb, "embed", ph.wrap("embed.dense", emb.embed, n_texts, capture=texts)),
-        (emb, "count_tokens", ph.wrap("chunk.tokenize", emb.count_tokens)),
-        (sparse, "embed_documents", ph.wrap("embed.bm25", sparse.embed_documents, n_texts)),
+        (sparse, "embed_documents", ph.wrap("embed.bm25 (inline)", sparse.embed_documents, n_texts)),
         (store, "upsert", ph.wrap("store.upsert", store.upsert, lambda name, chunks, *a, **k: len(chunks))),
         (store, "delete_document", ph.wrap("store.delete", store.delete_document)),
         (store, "flush", ph.wrap("store.flush", store.flush)),
@@ -237,10 +254,10 @@ def grounded_sync(components, collection: str, path: Path) -> dict[str, Any]:
         load1 = os.getloadavg()[0]
         t0, c0 = time.perf_counter(), time.process_time()
         report = ingestor.sync(collection, path)
-        seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
+        seconds, cpu = time.perf_counter() - t0, time.process_time() - c0 + ingestor.stats.worker_cpu_s
     phases = ph.as_dict()
-    accounted = sum(v for k, v in ph.seconds.items() if k != "chunk.tokenize")  # tokenize is inside chunk
-    phases["other"] = {"seconds": round(seconds - accounted, 3), "calls": 0}
+    phases["other (main process)"] = {"seconds": round(seconds - sum(ph.seconds.values()), 3), "calls": 0}
+    phases["workers: parse+chunk+bm25 (cpu)"] = {"seconds": round(ingestor.stats.worker_cpu_s, 3), "calls": 0}
     return {
         "docs": report.added + report.updated + report.unchanged,
         "added": report.added,
@@ -256,6 +273,7 @@ def grounded_sync(components, collection: str, path: Path) -> dict[str, Any]:
         "load1_start": round(load1, 2),
         "phases": phases,
         "torch_threads": torch.get_num_threads(),
+        "embedder": emb.describe(),
     }
 
 
@@ -447,6 +465,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--threads", type=int, default=1, help="torch threads for both systems (default 1)")
     ap.add_argument("--only", choices=["html", "scifact"], help="run one input only")
     ap.add_argument("--limit", type=int, default=None, help="take only the first N SciFact documents")
+    ap.add_argument("--quick", action="store_true",
+                    help="300 SciFact abstracts + the first 20 doc pages, no parity row; ends with the ratio lines")
     ap.add_argument("--evaldata", type=Path, default=DEFAULT_EVALDATA, help=f"default {DEFAULT_EVALDATA}")
     ap.add_argument("--out", type=Path, help="also write the results as JSON here")
     ap.add_argument("--no-parity", action="store_true", help="skip the llama-index + unstructured HTML row")
@@ -464,9 +484,9 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     inputs: list[tuple[str, Path]] = []
     if args.only in (None, "html"):
-        inputs.append(("html", html_path(args.evaldata)))
+        inputs.append(("html", html_path(args.evaldata, 20 if args.quick else None, scratch)))
     if args.only in (None, "scifact"):
-        inputs.append(("scifact", scifact_path(args.evaldata, args.limit, scratch)))
+        inputs.append(("scifact", scifact_path(args.evaldata, 300 if args.quick else args.limit, scratch)))
 
     rows: list[dict[str, Any]] = []
     components = grounded_components(scratch / "home", args.threads)
@@ -480,8 +500,7 @@ def main(argv: list[str] | None = None) -> int:
             "grounded": grounded_warmup(components, html_dir),
             "llama-index": llama_warmup(embed_model) + llama_load,
         }
-        emb = components.embedder
-        _TOKENIZER.append((emb.tokenizer, emb._model.max_seq_length))
+        _TOKENIZER.append(components.embedder)
         _LLAMA_TEXTS.clear()
 
         for kind, path in inputs:
@@ -499,7 +518,7 @@ def main(argv: list[str] | None = None) -> int:
             base_again, _ = llama_run(loader, embed_model, pipeline)
             del pipeline
             parity = None
-            if kind == "html" and not args.no_parity:
+            if kind == "html" and not (args.no_parity or args.quick):
                 print(f"[{kind}] llama-index + unstructured text ...", file=sys.stderr, flush=True)
                 parity, _ = llama_run(lambda p=path: llama_load_html_unstructured(p), embed_model)
 
@@ -531,7 +550,8 @@ def main(argv: list[str] | None = None) -> int:
 
     result = {
         "threads": args.threads,
-        "limit": args.limit,
+        "limit": 300 if args.quick else args.limit,
+        "quick": args.quick,
         "evaldata": str(args.evaldata),
         "total_seconds": round(time.perf_counter() - started, 1),
         "warmup_s": {k: round(v, 2) for k, v in warm.items()},
@@ -551,6 +571,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.out:
         args.out.write_text(json.dumps(result, indent=2, default=str))
         print(f"wrote {args.out}")
+    if {r["system"] for r in rows} >= {"grounded", "llama-index (default)"}:
+        docs_ratio, cpu_ratio = combined_ratios(rows)
+        print(f"ratio docs/s {docs_ratio:.2f}")
+        print(f"ratio cpu-seconds {cpu_ratio:.2f}")
     return 0
 
 

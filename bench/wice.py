@@ -92,10 +92,10 @@ def old_verifier(embedder):
 
 
 def run_old(claims: list[dict]) -> tuple[list[bool], list[float]]:
-    from grounded.embedder import Embedder
+    from grounded.embedder import TorchEmbedder, default_model_path
     from grounded.settings import EmbedSettings
 
-    check = old_verifier(Embedder(EmbedSettings()))
+    check = old_verifier(TorchEmbedder(EmbedSettings(), default_model_path()))  # the old verifier ran on torch fp32
     check("warm up", ["warm up the embedder"])
     preds, times = [], []
     for c in claims:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import threading
 from functools import cached_property
 
-from grounded.embedder import Embedder
+from grounded.embedder import Embedder, open_embedder
 from grounded.embedders import EmbedderPool
 from grounded.settings import Settings
 from grounded.sparse import SparseEncoder
@@ -28,11 +28,11 @@ class Components:
     @cached_property
     def embedder(self) -> Embedder:
         with self._lock:
-            return Embedder(self.settings.embed)
+            return open_embedder(self.settings.embed, self.settings.models_dir)
 
     @cached_property
     def embedders(self) -> EmbedderPool:
-        return EmbedderPool(self.settings.embed, self.embedder)
+        return EmbedderPool(self.settings.embed, self.embedder, self.settings.models_dir)
 
     @cached_property
     def sparse(self) -> SparseEncoder:
@@ -107,7 +107,7 @@ class Components:
     def ingestor(self):
         from grounded.ingest.sync import Ingestor
 
-        return Ingestor(self.store, self.embedder, self.sparse, self.settings.chunk)
+        return Ingestor(self.store, self.embedder, self.sparse, self.settings.chunk, self.settings.ingest)
 
     def close(self) -> None:
         for service in self._services.values():

@@ -167,6 +167,13 @@ class IngestReport(BaseModel):
     plan: SyncPlan | None = None
 
 
+class EmbedBackend(StrEnum):
+    """How the dense model runs; vectors of different variants do not mix in one index."""
+
+    TORCH = "torch"
+    ONNX_INT8 = "onnx-int8"
+
+
 class VersionStatus(StrEnum):
     BUILDING = "building"
     STAGED = "staged"  # built; not promoted (waiting, or its eval gate failed)
@@ -187,6 +194,8 @@ class IndexVersion(BaseModel):
     eval_dataset: str | None = Field(default=None, description="the eval set promotions are gated on (inherited)")
     error: str | None = None
     built_at: datetime | None = None
+
+
 COLLECTION_NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$"
 """Collection names are also folder names on disk: no separators, no leading dot."""
 
@@ -195,6 +204,8 @@ class CollectionInfo(BaseModel):
     name: str
     embed_model: str
     dimension: int
+    embed_variant: EmbedBackend | None = Field(default=None, description="embedder backend; None = built before "
+                                               "variants were recorded (torch)")
     source_path: str | None = Field(default=None, description="folder or corpus.jsonl that re-ingest reads")
     sources: list[SourceRoot] = Field(default_factory=list, description="every root the collection was synced from")
     created_at: datetime = Field(default_factory=utcnow)

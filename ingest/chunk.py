@@ -53,10 +53,12 @@ def chunk_document(doc: ParsedDocument, max_tokens: int, overlap: int, count_tok
 
 
 def _sections(elements: list[Element]) -> list[list[Element]]:
-    """Runs of elements under the same heading; a heading opens a new run."""
+    """Runs of elements under the same heading; a heading opens a new run. A run that is only headings (a
+    heading straight followed by its first subheading) joins the next run, so no chunk is a lone heading."""
     sections: list[list[Element]] = []
     for el in elements:
-        if not sections or el.kind is ElementKind.TITLE or el.section_path != sections[-1][-1].section_path:
+        opens = not sections or el.kind is ElementKind.TITLE or el.section_path != sections[-1][-1].section_path
+        if opens and not (sections and all(e.kind is ElementKind.TITLE for e in sections[-1])):
             sections.append([el])
         else:
             sections[-1].append(el)
@@ -71,7 +73,7 @@ def _pack(text: str, section: list[Element], max_tokens: int, overlap: int, coun
     def close() -> None:
         nonlocal group, used
         if group:
-            spans.append(Span(group[0].char_start, group[-1].char_end, group[0].section_path, group[0].page))
+            spans.append(Span(group[0].char_start, group[-1].char_end, group[-1].section_path, group[0].page))
         group, used = [], 0
 
     for el in section:

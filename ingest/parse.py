@@ -92,7 +92,12 @@ def _unstructured_elements(fmt: SourceFormat, path: Path, text: str | None = Non
         if fmt is SourceFormat.MD:
             from unstructured.partition.md import partition_md as partition
         elif fmt is SourceFormat.HTML:
-            from unstructured.partition.html import partition_html as partition
+            from unstructured.partition.html import partition_html
+
+            main = web_page_main_content(path.read_bytes())
+            if main is not None:
+                return [r for e in partition_html(text=main) if (r := _convert(e)) is not None]
+            partition = partition_html
         elif fmt is SourceFormat.DOCX:
             from unstructured.partition.docx import partition_docx as partition
         else:
@@ -103,6 +108,34 @@ def _unstructured_elements(fmt: SourceFormat, path: Path, text: str | None = Non
     except Exception as exc:  # unstructured raises many types for a corrupt file; each fails alone
         raise ParseError(f"{type(exc).__name__}: {exc}".strip()[:300]) from exc
     return [r for e in elements if (r := _convert(e)) is not None]
+
+
+_BOILERPLATE = re.compile(r"cookie|consent|banner|navbar|sidebar|footer|breadcrumb|advert|menu|related", re.I)
+
+
+def web_page_main_content(data: bytes) -> str | None:
+    """For a web page (navigation, header/footer, sidebars, banners around the text), its main content as clean
+    HTML via trafilatura (headings, paragraphs, lists and tables kept); None for a plain HTML document, which is
+    parsed whole, or when no main content is found."""
+    import lxml.html
+    import trafilatura
+
+    try:
+        tree = lxml.html.fromstring(data)
+    except (ValueError, lxml.etree.ParserError):
+        return None
+    chrome = tree.xpath(
+        "//nav|//header|//footer|//aside|//*[@role='navigation' or @role='banner' or @role='contentinfo'"
+        " or @role='complementary']"
+    )
+    if not chrome and not any(_BOILERPLATE.search(f"{el.get('class', '')} {el.get('id', '')}") for el in
+                              tree.xpath("//div[@class or @id]|//section[@class or @id]")):
+        return None
+    main = trafilatura.extract(
+        data, output_format="html", include_tables=True, include_links=False, include_images=False,
+        include_comments=False, favor_recall=True, with_metadata=False,
+    )
+    return main if main and main.strip() else None
 
 
 _SKIPPED = {"Header", "Footer", "PageBreak", "PageNumber", "Image", "FigureCaption"}

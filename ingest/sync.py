@@ -22,25 +22,19 @@ from pathlib import Path
 from typing import Protocol
 
 from grounded.contracts import Chunk, CollectionInfo, FailedFile, IngestReport, SourceDocument, SourceKind, SourceRoot, SyncPlan
-from grounded.embedder import Embedder
+from grounded.embedder import Embedder, EmbedderMismatch, check_variant  # noqa: F401 (re-exported)
 from grounded.injection import kinds as injection_kinds
-from grounded.settings import ChunkSettings
-from grounded.sparse import SparseEncoder
+from grounded.settings import ChunkSettings, IngestSettings
+from grounded.sparse import SparseEncoder, SparseVec
 from grounded.store import VectorStore
 from grounded.store.base import DocVersion, versions_from_payloads
-from grounded.telemetry import span
+from grounded.telemetry import record_span, span
 from grounded.ingest import roots
-from grounded.ingest.chunk import chunk_document
-from grounded.ingest.parse import ParseError, parse
+from grounded.ingest.pipeline import PipelineStats, chunked
 from grounded.ingest.sources import Discovery, discover
 
-EMBED_BATCH_CHUNKS = 128
 UPLOADS_PREFIX = "uploads/"
 """Doc ids of files uploaded through the API start with this; a folder sync never prunes them."""
-
-
-class EmbedderMismatch(ValueError):
-    """The collection was built with another embedding model."""
 
 
 class Progress(Protocol):
@@ -60,33 +54,34 @@ class _Pending:
     doc: SourceDocument
     is_new: bool
     chunks: list[Chunk] = field(default_factory=list)
+    sparse: list[SparseVec] = field(default_factory=list)
 
 
 class Ingestor:
     def __init__(
-        self, store: VectorStore, embedder: Embedder, sparse: SparseEncoder, chunking: ChunkSettings
+        self,
+        store: VectorStore,
+        embedder: Embedder,
+        sparse: SparseEncoder,
+        chunking: ChunkSettings,
+        pipeline: IngestSettings | None = None,
     ) -> None:
         self.store, self.embedder, self.sparse, self.chunking = store, embedder, sparse, chunking
+        self.pipeline = pipeline or IngestSettings()
+        self.stats = PipelineStats()
 
     def ensure_collection(self, name: str, source_path: Path | None = None) -> CollectionInfo:
         """Create the collection if needed (checking the embedder); `source_path` becomes its re-ingest root."""
         info = self.store.get_collection(name)
         if info is None:
-            info = CollectionInfo(name=name, embed_model=self.embedder.model_name, dimension=self.embedder.dimension)
+            info = CollectionInfo(name=name, embed_model=self.embedder.model_name, dimension=self.embedder.dimension,
+                                  embed_variant=self.embedder.variant)
             self.store.create_collection(info)
         else:
-            self._check_embedder(info)
+            check_variant(info, self.embedder)
         if source_path is not None:
             info = self._remember(info, roots.resolve(source_path, info).root)
         return info
-
-    def _check_embedder(self, info: CollectionInfo) -> None:
-        if info.embed_model != self.embedder.model_name or info.dimension != self.embedder.dimension:
-            raise EmbedderMismatch(
-                f"collection '{info.name}' was built with {info.embed_model} ({info.dimension}-d); the configured "
-                f"embedder is {self.embedder.model_name} ({self.embedder.dimension}-d). Ingest into a new "
-                f"collection or delete this one first."
-            )
 
     def _remember(self, info: CollectionInfo, root: SourceRoot) -> CollectionInfo:
         """Record `root` among the collection's sources (a folder or corpus file also becomes source_path)."""
@@ -127,7 +122,7 @@ class Ingestor:
         progress = progress or _NoProgress()
         info = self.store.get_collection(collection)
         if info is not None:
-            self._check_embedder(info)
+            check_variant(info, self.embedder)
         with span("grounded.ingest.plan", parent=root):
             if doc_prefix:
                 target = roots.Target(roots.namespace_root(doc_prefix, path), path, doc_prefix, is_new=False)
@@ -153,7 +148,7 @@ class Ingestor:
             self._remember(info, target.root)
         progress.start(len(found.documents))
         to_write = {*plan.add, *plan.update}
-        batch: list[_Pending] = []
+        todo: dict[str, _Pending] = {}
         for doc in found.documents:
             have = stored.get(doc.doc_id, [])
             if doc.doc_id not in to_write:
@@ -162,21 +157,29 @@ class Ingestor:
                 report.unchanged += 1
                 progress.file_done(doc.doc_id)
                 continue
-            pending = _Pending(doc, is_new=not have)
-            try:
-                with span("grounded.ingest.parse", {"grounded.doc_id": doc.doc_id}, parent=root):
-                    pending.chunks = chunk_document(
-                        parse(doc), self.chunking.max_tokens, self.chunking.overlap_tokens, self.embedder.count_tokens
-                    )
-            except (ParseError, OSError) as exc:
-                report.failed.append(FailedFile(path=doc.doc_id, error=str(exc)))
-                progress.file_done(doc.doc_id)
+            todo[doc.doc_id] = _Pending(doc, is_new=not have)
+
+        # Parsing runs ahead in worker processes (ingest/pipeline.py) while this process embeds and writes.
+        self.stats = PipelineStats()
+        batch: list[_Pending] = []
+        docs = [p.doc for p in todo.values()]
+        for item in chunked(
+            docs, self.chunking, self.embedder.tokenizer_file, self.sparse, self.pipeline.workers, self.stats
+        ):
+            record_span("grounded.ingest.parse", item.started_ns, item.ended_ns,
+                        {"grounded.doc_id": item.doc.doc_id, "grounded.ingest.chunks": len(item.chunks)},
+                        parent=root, error=item.error)
+            if item.error is not None:
+                report.failed.append(FailedFile(path=item.doc.doc_id, error=item.error))
+                progress.file_done(item.doc.doc_id)
                 continue
+            pending = todo[item.doc.doc_id]
+            pending.chunks, pending.sparse = item.chunks, item.sparse
             for chunk in pending.chunks:
                 chunk.source_root = target.root.id
                 chunk.injection = injection_kinds(chunk.text)
             batch.append(pending)
-            if sum(len(p.chunks) for p in batch) >= EMBED_BATCH_CHUNKS:
+            if sum(len(p.chunks) for p in batch) >= self.pipeline.write_batch_chunks:
                 self._write(root, collection, batch, report, progress)
                 batch = []
         self._write(root, collection, batch, report, progress)
@@ -241,12 +244,12 @@ class Ingestor:
             return
         texts = [c.embedding_text() for c in chunks]
         with span("grounded.ingest.embed", {"grounded.ingest.chunks": len(chunks)}, parent=root):
-            dense = self.embedder.embed(texts)
-            sparse = self.sparse.embed_documents(texts)
+            dense = self.embedder.embed(texts)  # packed by token count inside; BM25 was encoded by the parse side
         with span("grounded.ingest.write", {"grounded.ingest.chunks": len(chunks)}, parent=root):
-            self.store.upsert(collection, chunks, dense, sparse)
+            self.store.upsert(collection, chunks, dense, [v for p in batch for v in p.sparse])
         for p in batch:
-            self.store.delete_document(collection, p.doc.doc_id, keep_hash=p.doc.content_hash)
+            if not p.is_new:  # a new document has no other version to remove
+                self.store.delete_document(collection, p.doc.doc_id, keep_hash=p.doc.content_hash)
             if p.is_new:
                 report.added += 1
             else:

@@ -7,12 +7,12 @@ and document-level restrictions arrive as a `SearchFilter` that the engine appli
 from __future__ import annotations
 
 from grounded.contracts import Evidence
-from grounded.embedder import Embedder
+from grounded.embedder import Embedder, check_variant
 from grounded.embedders import EmbedderPool
 from grounded.retrieval.cache import LruCache
 from grounded.settings import RetrievalSettings
 from grounded.sparse import SparseEncoder
-from grounded.store import SearchFilter, SearchMode, StoreQuery, VectorStore
+from grounded.store import CollectionNotFound, SearchFilter, SearchMode, StoreQuery, VectorStore
 
 
 class AccessDenied(PermissionError):
@@ -55,12 +55,14 @@ class Searcher:
 
     def embedder_for(self, index_version: str) -> Embedder:
         """A version's build settings never change, so its embedder is looked up once."""
-        if self.embedders is None:
-            return self.embedder
         if index_version not in self._version_embedder:
             info = self.store.get_collection(index_version)
-            build = info.index.build if info is not None and info.index is not None else {}
-            self._version_embedder[index_version] = self.embedders.get(build.get("embed"))
+            if info is None:
+                raise CollectionNotFound(index_version)
+            build = info.index.build if info.index is not None else {}
+            embedder = self.embedder if self.embedders is None else self.embedders.get(build.get("embed"))
+            check_variant(info, embedder)  # an index is only ever queried with the variant that built it
+            self._version_embedder[index_version] = embedder
         return self._version_embedder[index_version]
 
     def search(

@@ -43,6 +43,16 @@ def _audit(event: str, args: tuple) -> None:
 sys.addaudithook(_audit)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def shared_onnx_export(tmp_path_factory):
+    """Export the int8 ONNX embedder once per session for every GROUNDED_HOME (CLI subprocesses inherit it)."""
+    import os
+
+    onnx_dir = tmp_path_factory.mktemp("models") / "minilm-onnx-int8"
+    os.environ["GROUNDED_EMBED__ONNX_DIR"] = str(onnx_dir)
+    return onnx_dir
+
+
 @pytest.fixture(scope="session")
 def settings_factory(tmp_path_factory):
     from grounded.settings import Settings

@@ -50,6 +50,7 @@ def ask(
 
 
 def _ask_here(settings, collection: str, question: str, doc, under, top_k) -> Answer:
+    from grounded.embedder import EmbedderMismatch
     from grounded.retrieval.answer import AskRequest
     from grounded.store import CollectionNotFound, SearchFilter
 
@@ -57,7 +58,11 @@ def _ask_here(settings, collection: str, question: str, doc, under, top_k) -> An
         if components.store.get_collection(collection) is None:
             exit_with(str(CollectionNotFound(collection)))
         filters = SearchFilter(doc_ids=doc or None, under=under)
-        return components.answers.ask(AskRequest(collection=collection, question=question, filters=filters, top_k=top_k))
+        try:
+            return components.answers.ask(
+                AskRequest(collection=collection, question=question, filters=filters, top_k=top_k))
+        except EmbedderMismatch as exc:
+            exit_with(str(exc))
 
 
 def print_answer(answer: Answer) -> None:

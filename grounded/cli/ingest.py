@@ -9,7 +9,8 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, ProgressColumn, TextColumn, TimeElapsedColumn
+from rich.text import Text
 
 from grounded.contracts import IngestReport
 from grounded.cli.common import EXIT_OK, EXIT_PARTIAL, EXIT_USAGE, CollectionOpt, ProfileOpt, err, exit_with, open_components, settings_or_exit
@@ -18,10 +19,18 @@ from grounded.cli.remote import RemoteError, server_for
 app = typer.Typer()
 
 
+class _RateColumn(ProgressColumn):
+    """Documents (or chunks) per second since the task started."""
+
+    def render(self, task) -> Text:
+        elapsed = task.elapsed or 0.0
+        return Text(f"{task.completed / elapsed:,.1f}/s" if elapsed > 0 and task.completed else "")
+
+
 class _RichProgress:
     def __init__(self, progress: Progress) -> None:
         self.p = progress
-        self.files = progress.add_task("files", total=None)
+        self.files = progress.add_task("documents", total=None)
         self.chunks = progress.add_task("chunks written", total=None)
 
     def start(self, total_files: int) -> None:
@@ -61,7 +70,9 @@ class _LineProgress:
         if force or now - self.printed >= self.INTERVAL_S:
             self.printed = now
             total = "?" if self.total is None else self.total
-            self._line(f"{self.files}/{total} files, {self.chunks} chunks written, {now - self.started:.0f}s")
+            elapsed = max(now - self.started, 1e-9)
+            self._line(f"{self.files}/{total} files, {self.chunks} chunks written, {elapsed:.0f}s "
+                       f"({self.files / elapsed:.1f} docs/s, {self.chunks / elapsed:.1f} chunks/s)")
 
     def _line(self, text: str) -> None:
         print(f"ingest {self.collection}: {text}", file=sys.stderr, flush=True)
@@ -157,7 +168,8 @@ def _ingest_here(settings, collection: str, path: Path, prune: bool, as_json: bo
                 return ingestor.sync(collection, path, prune=prune, dry_run=dry_run)
             if not err.is_terminal:
                 return ingestor.sync(collection, path, prune=prune, progress=_LineProgress(collection, path))
-            columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+            columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), _RateColumn(),
+                       TimeElapsedColumn())
             with Progress(*columns, console=err, transient=True) as progress:
                 return ingestor.sync(collection, path, prune=prune, progress=_RichProgress(progress))
         except EmbedderMismatch as exc:

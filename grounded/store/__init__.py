@@ -18,7 +18,7 @@ def build_record(settings: Settings) -> dict:
     """The index-shaping settings a version is built with (recorded on the version, compared on reindex)."""
     return {
         "embed": {"model_path": str(settings.embed.model_path) if settings.embed.model_path else None,
-                  "max_seq_length": settings.embed.max_seq_length},
+                  "max_seq_length": settings.embed.max_seq_length, "backend": settings.embed.backend.value},
         "chunk": settings.chunk.model_dump(mode="json"),
         "sparse": "bm25",
     }

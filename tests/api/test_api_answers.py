@@ -21,9 +21,10 @@ from api_e2e import (
     wait_for_job,
 )
 
-import grounded.ingest.sync as ingest_sync
+from grounded.ingest import pipeline as ingest_pipeline
 
 COLLECTION = "handbook"
+SERVER_SETTINGS = {"ingest": {"workers": 0}}  # parse in the server process, where a test holds it
 
 
 @pytest.fixture(scope="module")
@@ -143,14 +144,14 @@ def test_chat_keeps_answering_while_a_reingest_job_runs(server, tmp_path, monkey
         assert wait_for_job(client, r.json()["id"])["report"]["added"] == 1
 
         release, parsing = threading.Event(), threading.Event()
-        real_parse = ingest_sync.parse
+        real_parse = ingest_pipeline.parse
 
         def held_parse(doc):
             parsing.set()
             assert release.wait(60)
             return real_parse(doc)
 
-        monkeypatch.setattr(ingest_sync, "parse", held_parse)
+        monkeypatch.setattr(ingest_pipeline, "parse", held_parse)
         (source / "remote-work.md").write_text("# Remote work\n\nStaff may work remotely two days per week.\n")
         job_id = client.post("/v1/collections/policies/reingest", json={"prune": False}).json()["id"]
         try:

@@ -9,18 +9,19 @@ import time
 import pytest
 from api_e2e import DOCS, create_collection, running_server, upload, wait_for_job
 
-import grounded.ingest.sync as ingest_sync
+import grounded.ingest.pipeline as ingest_pipeline
 from grounded.app import Components
 
 HOLD_S = 120
+SERVER_SETTINGS = {"ingest": {"workers": 0}}  # parse in the server process, where the test holds it
 
 
 @pytest.fixture
 def held_parse(monkeypatch):
-    """Parsing of any document whose id contains 'slow' waits until released; if `cut` is set by then, that
-    parse fails instead (the worker of a killed process) and clears `cut`."""
+    """Parsing (inline: SERVER_SETTINGS) of any document whose id contains 'slow' waits until released; if `cut`
+    is set by then, that parse fails instead (the worker of a killed process) and clears `cut`."""
     release, parsing, cut = threading.Event(), threading.Event(), threading.Event()
-    real_parse = ingest_sync.parse
+    real_parse = ingest_pipeline.parse
 
     def parse(doc):
         if "slow" in doc.doc_id:
@@ -31,7 +32,7 @@ def held_parse(monkeypatch):
                 raise RuntimeError("the process was killed here")
         return real_parse(doc)
 
-    monkeypatch.setattr(ingest_sync, "parse", parse)
+    monkeypatch.setattr(ingest_pipeline, "parse", parse)
     try:
         yield release, parsing, cut
     finally:
@@ -40,7 +41,7 @@ def held_parse(monkeypatch):
 
 def test_jobs_survive_a_restart_and_resume(settings_factory, held_parse):
     release, parsing, cut = held_parse
-    settings = settings_factory(admin_key="admin-secret-for-tests-0123456789")
+    settings = settings_factory(admin_key="admin-secret-for-tests-0123456789", **SERVER_SETTINGS)
     components = Components(settings)
     try:
         _restart_and_resume(settings, components, release, parsing, cut)

@@ -140,7 +140,8 @@ def write_untagged(components, collection: str, src: Path) -> None:
 
     emb = components.embedder
     components.store.create_collection(CollectionInfo(name=collection, embed_model=emb.model_name,
-                                                      dimension=emb.dimension, source_path=str(src.resolve())))
+                                                      dimension=emb.dimension, embed_variant=emb.variant,
+                                                      source_path=str(src.resolve())))
     chunks = [c for d in discover(src).documents for c in chunk_document(parse(d), 200, 20, emb.count_tokens)]
     texts = [c.embedding_text() for c in chunks]
     components.store.upsert(collection, chunks, emb.embed(texts), components.sparse.embed_documents(texts))

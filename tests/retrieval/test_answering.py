@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import time
@@ -118,7 +119,8 @@ def test_openai_backend_faults_fall_back_within_budget(components, demo_collecti
 
 
 def test_cli_ask_json(tmp_path, corpus_copy):
-    env = {"GROUNDED_HOME": str(tmp_path / "home"), "GROUNDED_GENERATOR__BACKEND": "extractive", "PATH": ""}
+    env = {"GROUNDED_HOME": str(tmp_path / "home"), "GROUNDED_GENERATOR__BACKEND": "extractive", "PATH": "",
+           "GROUNDED_EMBED__ONNX_DIR": os.environ["GROUNDED_EMBED__ONNX_DIR"]}
     run = lambda *a: subprocess.run([sys.executable, "-m", "grounded.cli", *a], capture_output=True, text=True,
                                      env=env, timeout=300)
     assert run("ingest", str(corpus_copy), "-c", "demo", "--json").returncode == 0
