@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import math
 from functools import lru_cache
+from importlib.metadata import PackageNotFoundError, distribution
 from importlib.util import find_spec
 from pathlib import Path
 
@@ -55,10 +56,10 @@ def root(word: str) -> str:
 def _bpe_ranks() -> dict[bytes, int]:
     """cl100k's token -> rank table (base64 token and rank per line). Read directly: tiktoken's loader would copy
     the file into its cache folder."""
-    spec = find_spec("llama_index.core")
-    if spec is None or not spec.submodule_search_locations:
+    try:  # located through the distribution: importing llama_index only for a data file would cost start-up time
+        cache = Path(str(distribution("llama-index-core").locate_file("llama_index/core/_static/tiktoken_cache")))
+    except PackageNotFoundError:
         return {}
-    cache = Path(next(iter(spec.submodule_search_locations))) / "_static" / "tiktoken_cache"
     for path in sorted(cache.glob("[0-9a-f]" * 40)):  # files named by the sha1 of their URL
         lines = path.read_bytes().split(b"\n")
         if len(lines) < _VOCAB or len(lines) > _VOCAB + 1:  # cl100k_base (the other bundled table is o200k)
