@@ -29,8 +29,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.common import percentile, uptime_line  # noqa: E402
-from grounded.retrieval.judge import Judge, JudgeThresholds, ScoreKind, analyse, cheap_score, vetoed  # noqa: E402
-from grounded.retrieval.judge_calibration import FEATURES, features, probability  # noqa: E402
+from grounded.retrieval.judge import (Judge, JudgeThresholds, ScoreKind, analyse, cheap_score, features,  # noqa: E402
+                                      probability, vetoed)
+from grounded.retrieval.judge_calibration import FEATURES  # noqa: E402
 
 DEFAULT_DATA = Path(os.environ.get("GROUNDED_EVALDATA", Path(__file__).resolve().parents[2] / "shared" / "evaldata")) \
     / "wice_dev"

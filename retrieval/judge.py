@@ -18,6 +18,7 @@ probability) decides, within a time budget.
 
 from __future__ import annotations
 
+import math
 import re
 import time
 from dataclasses import dataclass
@@ -27,6 +28,7 @@ from typing import Annotated, Protocol
 
 from pydantic import BaseModel, Field
 
+from grounded.retrieval.judge_calibration import CALIBRATION, Calibration
 from grounded.retrieval.lexicon import root, specificity
 from grounded.retrieval.text import quote_candidates
 from grounded.text import STOPWORDS, month_spans, number_spans
@@ -313,6 +315,35 @@ def part_specificity(claim: str, part: Part) -> float:
     return 1.0 if part.kind in (PartKind.NUMBER, PartKind.DATE) else specificity(claim[part.start : part.end])
 
 
+def features(a: Analysis) -> list[float]:
+    """The calibration's inputs, in the order of judge_calibration.FEATURES."""
+    parts = [p for c in a.clauses for p in c.parts]
+    missing = [p for c in a.clauses for p in c.missing]
+    nowhere = [p for p in parts if p.key not in a.anywhere]
+    weight = sum(p.weight for p in parts)
+    coverage = [c.coverage for c in a.clauses] or [0.0]
+    sizes = [sum(p.weight for p in c.parts) for c in a.clauses] or [1.0]
+    return [
+        min(coverage),
+        sum(c * s for c, s in zip(coverage, sizes)) / max(sum(sizes), 1e-9),
+        a.one_window,
+        float(sum(p.kind in HARD for p in missing)),
+        float(sum(p.kind in HARD for p in nowhere)),
+        sum(part_specificity(a.claim, p) for p in missing),
+        sum(part_specificity(a.claim, p) for p in nowhere),
+        max((sum(part_specificity(a.claim, p) for p in run) for run in missing_runs(a.claim, a.clauses)), default=0.0),
+        float(len(a.clauses)),
+        math.log1p(weight),
+    ]
+
+
+def probability(a: Analysis, calibration: Calibration = CALIBRATION) -> float:
+    """P(supported) from the calibration fitted on WiCE dev's first half."""
+    if all(c.window is None for c in a.clauses):  # no passage, or nothing in them: nothing backs the claim
+        return 0.0
+    return calibration.probability(features(a))
+
+
 class Judge:
     """Cheap text checks first; an optional model decides the uncertain band while `deadline` (time.monotonic())
     has not passed (past it a claim keeps its cheap verdict)."""
@@ -324,8 +355,6 @@ class Judge:
     def score(self, analysis: Analysis) -> float:
         if self.thresholds.score is ScoreKind.COVERAGE:
             return cheap_score(analysis.clauses)
-        from grounded.retrieval.judge_calibration import probability
-
         return probability(analysis)
 
     def judge(self, claim: str, passages: list[str], *, deadline: float | None = None) -> Judgement:

@@ -1,7 +1,7 @@
-"""P(supported) from the cheap path's findings: a logistic regression over a few coverage features, fitted on the
-first half of WiCE dev only (`python bench/wice.py --fit` prints the coefficients below; docs/results.md, issue
-11). The features say how much of the claim its best windows miss, and how specific the missing words are — a
-missing 'currently' matters less than a missing 'Hollywood'."""
+"""The judge's calibration: a logistic regression over the cheap path's features (retrieval/judge.py `features`),
+fitted on the first half of WiCE dev only (`python bench/wice.py --fit` prints the coefficients below;
+docs/results.md, issue 11). The features say how much of the claim its best windows miss, and how specific the
+missing words are — a missing 'currently' matters less than a missing 'Hollywood'."""
 
 from __future__ import annotations
 
@@ -9,41 +9,18 @@ import math
 
 from pydantic import BaseModel
 
-from grounded.retrieval.judge import HARD, Analysis, missing_runs, part_specificity
-
 FEATURES = (
     "coverage_min",          # the weakest clause's weighted coverage in its window
     "coverage_mean",         # clause coverage, weighted by clause size
     "one_window",            # coverage of the whole claim by one window
     "hard_missing_window",   # names, numbers, dates missing from their clause's window
-    "hard_missing_anywhere", # ... missing from every passage
+    "hard_missing_anywhere",  # ... missing from every passage
     "specific_missing_window",    # summed specificity of the parts missing from their window
     "specific_missing_anywhere",  # ... missing from every passage
     "longest_missing_run",   # summed specificity of the longest run of missing parts (a whole detail left out)
     "clauses",
     "log_weight",            # log(1 + the claim's total part weight)
 )
-
-
-def features(a: Analysis) -> list[float]:
-    parts = [p for c in a.clauses for p in c.parts]
-    missing = [p for c in a.clauses for p in c.missing]
-    nowhere = [p for p in parts if p.key not in a.anywhere]
-    weight = sum(p.weight for p in parts)
-    coverage = [c.coverage for c in a.clauses] or [0.0]
-    sizes = [sum(p.weight for p in c.parts) for c in a.clauses] or [1.0]
-    return [
-        min(coverage),
-        sum(c * s for c, s in zip(coverage, sizes)) / max(sum(sizes), 1e-9),
-        a.one_window,
-        float(sum(p.kind in HARD for p in missing)),
-        float(sum(p.kind in HARD for p in nowhere)),
-        sum(part_specificity(a.claim, p) for p in missing),
-        sum(part_specificity(a.claim, p) for p in nowhere),
-        max((sum(part_specificity(a.claim, p) for p in run) for run in missing_runs(a.claim, a.clauses)), default=0.0),
-        float(len(a.clauses)),
-        math.log1p(weight),
-    ]
 
 
 class Calibration(BaseModel):
@@ -69,9 +46,3 @@ CALIBRATION = Calibration(
     coef=[0.2883, 0.2416, 0.2301, -0.1477, -0.187, -0.1853, -0.1481, -0.1612, -0.1555, 0.0297],
     intercept=-0.3617,
 )
-
-
-def probability(a: Analysis, calibration: Calibration = CALIBRATION) -> float:
-    if all(c.window is None for c in a.clauses):  # no passage, or nothing in them: nothing backs the claim
-        return 0.0
-    return calibration.probability(features(a))
