@@ -73,11 +73,12 @@ def test_local_judge_works_with_the_extractive_generator(tmp_path):
         (home / "models").symlink_to(Path(os.environ["GROUNDED_HOME"]) / "models")
     data = make_dataset(tmp_path / "ds")
     run = grounded("eval", str(data), "-c", "tiny", "--ingest", "--out", str(tmp_path / "r"), "--judge", "local",
-                   "--limit", "2", home=home, timeout=3500)
+                   home=home, timeout=3500)
     assert run.returncode == 0, run.stderr
     metrics = json.loads((tmp_path / "r" / "report.json").read_text())["metrics"]
     for name in ("ragas_faithfulness", "ragas_response_relevancy"):
         assert isinstance(metrics[name]["value"], float), metrics[name]
+        assert (metrics[name]["n"], metrics[name]["n_skipped"]) == (2, 1), "the abstention (q3) is counted apart"
 
 
 @pytest.mark.unit
