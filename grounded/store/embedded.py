@@ -1,12 +1,13 @@
 """Embedded store: the real Qdrant engine in-process (qdrant-edge), one shard per collection.
 
-Layout under `GROUNDED_HOME/collections/<name>/`: `collection.json` (model, dimension, source) and `shard/`.
-The shard's write-ahead log makes every acknowledged update survive a kill -9.
+Layout under `GROUNDED_HOME/collections/<name>/`: `collection.json` (model, dimension, source) and the live
+shard folder (edge_layout.py). The shard's write-ahead log makes every acknowledged update survive a kill -9. The
+HNSW index is built in the background, in a child process, and swapped in atomically (edge_live.py): reads and
+writes never wait for it.
 """
 
 from __future__ import annotations
 
-import json
 import shutil
 import threading
 from pathlib import Path
@@ -15,17 +16,12 @@ from typing import Any, Iterable
 import numpy as np
 from qdrant_edge import (
     CountRequest,
-    Distance,
-    EdgeConfig,
     EdgeShard,
-    EdgeSparseVectorParams,
-    EdgeVectorParams,
     FieldCondition,
     Filter,
     Fusion,
     MatchAny,
     MatchValue,
-    Modifier,
     PayloadSchemaType,
     Point,
     Prefetch,
@@ -51,10 +47,11 @@ from grounded.store.base import (
     chunk_payload,
     attach_branch_ranks,
 )
+from grounded.store.edge_layout import write_atomic
+from grounded.store.edge_live import IndexPolicy, LiveCollection
 
 _META = "collection.json"
 _SCROLL_PAGE = 2048
-OPTIMIZE_AFTER = 10_000  # below this, a full scan of the appendable segment is already fast
 
 
 def _edge_filter(f: SearchFilter | None) -> Filter | None:
@@ -73,10 +70,11 @@ def _edge_filter(f: SearchFilter | None) -> Filter | None:
 class EmbeddedStore:
     kind = "embedded"
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, index: IndexPolicy | None = None) -> None:
         self._root = root
         self._root.mkdir(parents=True, exist_ok=True)
-        self._shards: dict[str, EdgeShard] = {}
+        self.index = index or IndexPolicy()
+        self._open: dict[str, LiveCollection] = {}
         self._lock = threading.RLock()
 
     # ------------------------------------------------------------ collections
@@ -96,15 +94,10 @@ class EmbeddedStore:
 
     def create_collection(self, info: CollectionInfo) -> None:
         with self._lock:
-            d = self._dir(info.name)
-            config = EdgeConfig(
-                vectors={DENSE: EdgeVectorParams(size=info.dimension, distance=Distance.Cosine)},
-                sparse_vectors={SPARSE: EdgeSparseVectorParams(modifier=Modifier.Idf)},
-            )
-            shard = EdgeShard.create(str(d / "shard"), config)
+            live = LiveCollection.create(info.name, self._dir(info.name), info.dimension, self.index)
             for field in INDEXED_FIELDS:
-                shard.update(UpdateOperation.create_field_index(field, PayloadSchemaType.Keyword))
-            self._shards[info.name] = shard
+                live.write(UpdateOperation.create_field_index(field, PayloadSchemaType.Keyword))
+            self._open[info.name] = live
             self._write_meta(info)
 
     def update_collection(self, info: CollectionInfo) -> None:
@@ -113,15 +106,15 @@ class EmbeddedStore:
     def _write_meta(self, info: CollectionInfo) -> None:
         d = self._dir(info.name)
         d.mkdir(parents=True, exist_ok=True)
-        tmp = d / f"{_META}.tmp"
-        tmp.write_text(info.model_dump_json(indent=2))
-        tmp.replace(d / _META)
+        write_atomic(d / _META, info.model_dump_json(indent=2))
 
     def delete_collection(self, name: str) -> bool:
         with self._lock:
-            shard = self._shards.pop(name, None)
-            if shard is not None:
-                shard.close()
+            if name not in self._open and (self._dir(name) / _META).is_file():
+                self._live(name)  # takes the collection: never delete what another process has open
+            live = self._open.pop(name, None)
+            if live is not None:
+                live.close(finish_builds=False)
             d = self._dir(name)
             if not d.exists():
                 return False
@@ -129,16 +122,25 @@ class EmbeddedStore:
             shutil.rmtree(d)
             return True
 
-    def _shard(self, name: str) -> EdgeShard:
-        shard = self._shards.get(name)
-        if shard is not None:
-            return shard
+    def _live(self, name: str) -> LiveCollection:
+        live = self._open.get(name)
+        if live is not None:
+            return live
         with self._lock:
-            if name not in self._shards:
-                if not (self._dir(name) / _META).is_file():
+            if name not in self._open:
+                info = self.get_collection(name)
+                if info is None:
                     raise CollectionNotFound(name)
-                self._shards[name] = EdgeShard.load(str(self._dir(name) / "shard"))
-            return self._shards[name]
+                self._open[name] = LiveCollection.open(name, self._dir(name), info.dimension, self.index)
+            return self._open[name]
+
+    def _shard(self, name: str) -> EdgeShard:
+        """The live shard itself, for benchmarks that query the engine directly."""
+        return self._live(name).current()
+
+    def wait_for_index(self, name: str, timeout: float | None = None) -> bool:
+        """Block until the collection's background index build (if any) is swapped in; False on timeout."""
+        return self._live(name).wait_for_builds(timeout)
 
     # ------------------------------------------------------------ points
 
@@ -151,44 +153,32 @@ class EmbeddedStore:
             )
             for c, d, s in zip(chunks, dense, sparse, strict=True)
         ]
-        shard = self._shard(name)
-        with self._lock:
-            shard.update(UpdateOperation.upsert_points(points))
+        self._live(name).write(UpdateOperation.upsert_points(points), points=len(points))
 
     def delete_document(self, name: str, doc_id: str, keep_hash: str | None = None) -> None:
         must_not = [FieldCondition(key="content_hash", match=MatchValue(value=keep_hash))] if keep_hash else None
         flt = Filter(must=[FieldCondition(key="doc_id", match=MatchValue(value=doc_id))], must_not=must_not)
-        shard = self._shard(name)
-        with self._lock:
-            shard.update(UpdateOperation.delete_points_by_filter(flt))
+        self._live(name).write(UpdateOperation.delete_points_by_filter(flt))
 
     def payloads(self, name: str, fields: list[str]) -> Iterable[dict[str, Any]]:
-        shard = self._shard(name)
-        offset = None
-        while True:
-            records, offset = shard.scroll(
-                ScrollRequest(offset=offset, limit=_SCROLL_PAGE, with_payload=fields, with_vector=False)
-            )
-            for r in records:
-                yield r.payload or {}
-            if offset is None:
-                return
+        with self._live(name).reading() as shard:
+            offset = None
+            while True:
+                records, offset = shard.scroll(
+                    ScrollRequest(offset=offset, limit=_SCROLL_PAGE, with_payload=fields, with_vector=False)
+                )
+                for r in records:
+                    yield r.payload or {}
+                if offset is None:
+                    return
 
     def count(self, name: str) -> int:
-        return self._shard(name).count(CountRequest(exact=True))
+        with self._live(name).reading() as shard:
+            return shard.count(CountRequest(exact=True))
 
     def flush(self, name: str) -> None:
-        """Persist, and past OPTIMIZE_AFTER points build the HNSW index (p95 at 21k points: 44 -> 15 ms).
-
-        The flush after `optimize()` persists the optimized segments at once: without it a crash before `close()`
-        left a shard that reopened with an unindexed copy of every point (hybrid p50 11 -> 104 ms at 50k), and
-        every later open kept it (tests/store/test_edge_crash.py)."""
-        shard = self._shard(name)
-        shard.flush()
-        if self.count(name) >= OPTIMIZE_AFTER:
-            with self._lock:
-                if shard.optimize():
-                    shard.flush()
+        """Persist; past `index.build_after` unindexed points an index build starts in the background."""
+        self._live(name).flush()
 
     # ------------------------------------------------------------ search
 
@@ -212,11 +202,12 @@ class EmbeddedStore:
             single = dense_q if query.mode is SearchMode.DENSE else sparse_q
             fused = QueryRequest(limit=query.limit, query=single, filter=flt, with_payload=True)
         branch = dict(limit=query.candidates, filter=flt, with_payload=False)
-        dense_hits, sparse_hits, fused_hits = self._shard(name).query_batch(
-            QueryBatchRequest(
-                queries=[QueryRequest(query=dense_q, **branch), QueryRequest(query=sparse_q, **branch), fused]
+        with self._live(name).reading() as shard:
+            dense_hits, sparse_hits, fused_hits = shard.query_batch(
+                QueryBatchRequest(
+                    queries=[QueryRequest(query=dense_q, **branch), QueryRequest(query=sparse_q, **branch), fused]
+                )
             )
-        )
         return attach_branch_ranks(
             [(p.payload or {}, p.score) for p in fused_hits],
             [(str(p.id), p.score) for p in dense_hits],
@@ -228,7 +219,8 @@ class EmbeddedStore:
             raise StoreUnavailable(f"store folder missing: {self._root}")
 
     def close(self) -> None:
+        """Running index builds finish and are swapped in first, so a closed store is indexed."""
         with self._lock:
-            for shard in self._shards.values():
-                shard.close()
-            self._shards.clear()
+            for live in self._open.values():
+                live.close()
+            self._open.clear()
