@@ -5,8 +5,10 @@ points are unindexed, a thread copies the live shard (under the write lock: a co
 process builds the HNSW index on the copy (edge_build.py) while reads and writes go on against the live shard,
 and the thread swaps the copy in: under the write lock it replays the writes made since the copy, flushes,
 switches `live.json` (the commit point, edge_layout.py) and retires the old shard, which closes once its last
-read returns. A writer waits only when `max_unindexed` points are unindexed while a build runs (backpressure that
-keeps brute-force search of the unindexed part bounded); reads never wait for a build.
+read returns. Reads never wait for a build; a writer waits only when it outruns the builder: `max_unindexed`
+points unindexed while a build runs and at least `build_after` of them written since that build's copy (so the
+brute-force searched, unindexed part stays bounded; a collection that is far behind, e.g. one from before
+background builds, still takes `build_after` points of writes during its first build).
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ import shutil
 import signal
 import subprocess
 import threading
+import time
+from collections import deque
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Iterator
@@ -41,8 +45,20 @@ class IndexPolicy(BaseModel):
         default=10_000, ge=1, description="unindexed points that start a background build; None = never build"
     )
     max_unindexed: int | None = Field(
-        default=40_000, ge=1, description="writers wait for the running build past this many unindexed points"
+        default=40_000, ge=1,
+        description="writers wait for the running build past this many unindexed points (see the module docstring)",
     )
+
+
+class BuildStats(BaseModel):
+    """One finished build (kept in `LiveCollection.history`, logged): where its time went."""
+
+    points: int = Field(description="unindexed points in the copy, indexed by this build")
+    replayed: int = Field(description="writes made during the build, replayed onto the copy at the swap")
+    copy_s: float = Field(description="flush + copy of the live shard; writes wait meanwhile, reads do not")
+    build_s: float = Field(description="the child process: load, optimize, flush")
+    swap_s: float = Field(description="load the copy, replay, flush, switch live.json")
+    segments: int
 
 
 def _fault_point(step: str) -> None:
@@ -98,11 +114,12 @@ class LiveCollection:
         self._thread: threading.Thread | None = None
         self._next_try = 0  # a failed build is retried after build_after more unindexed points
         self._closing = False
+        self._wrote = False
         info = shard.info()  # every point has a dense and a sparse vector; sparse ones are always indexed
         self.unindexed = max(0, 2 * info.points_count - info.indexed_vectors_count)
         # ^ an estimate: deleted points still count as indexed vectors, so it can be low. A build that a crash
         # interrupted was due, so it starts again whatever the estimate says.
-        self.builds = 0
+        self.history: deque[BuildStats] = deque(maxlen=100)
         self._maybe_build(force=interrupted and self.unindexed > 0)
 
     @classmethod
@@ -153,10 +170,10 @@ class LiveCollection:
     def write(self, op: UpdateOperation, points: int = 0) -> None:
         """Apply one update; `points` = how many points it adds or rewrites (they are unindexed until a build)."""
         with self._lock:
-            limit = self.policy.max_unindexed
-            while limit is not None and self.unindexed >= limit and self._build is not None:
+            while self._outrun():
                 self._built.wait()
             self._slot.shard.update(op)
+            self._wrote = True
             if self._build is not None:
                 self._build.delta.append(op)
             self.unindexed += points
@@ -172,6 +189,12 @@ class LiveCollection:
     def building(self) -> bool:
         return self._build is not None
 
+    def _outrun(self) -> bool:
+        build, limit = self._build, self.policy.max_unindexed
+        if build is None or limit is None:
+            return False
+        return self.unindexed >= limit and self.unindexed - build.covered >= (self.policy.build_after or 0)
+
     def _maybe_build(self, force: bool = False) -> None:
         after = self.policy.build_after
         if self._closing or after is None or self._thread is not None:
@@ -184,6 +207,7 @@ class LiveCollection:
     def _run_build(self) -> None:
         build = None
         try:
+            started = time.perf_counter()
             with self._lock:
                 if self._closing:
                     return
@@ -192,6 +216,7 @@ class LiveCollection:
                 copy_shard(self._slot.path, build.path)
                 self._build = build
             _fault_point("copied")
+            copied = time.perf_counter()
             with self._lock:  # close() cancels under this lock: a process is either never started or killed
                 if build.cancelled:
                     return
@@ -202,8 +227,13 @@ class LiveCollection:
             if build.process.returncode != 0:
                 raise RuntimeError(f"index build exited {build.process.returncode}: {err.decode()[-500:]}")
             _fault_point("built")
+            built = time.perf_counter()
             self._swap(build)
-            self.builds += 1
+            stats = BuildStats(points=build.covered, replayed=len(build.delta), copy_s=round(copied - started, 3),
+                               build_s=round(built - copied, 3), swap_s=round(time.perf_counter() - built, 3),
+                               segments=self.current().info().segments_count)
+            self.history.append(stats)
+            log.info("collection %s: index build swapped in: %s", self.name, stats.model_dump())
         except Exception:
             log.exception("collection %s: background index build failed; the live shard is unchanged", self.name)
             with self._lock:
@@ -246,9 +276,12 @@ class LiveCollection:
         with self._lock:
             return self._built.wait_for(lambda: self._thread is None, timeout=timeout)
 
-    def close(self, finish_builds: bool = True) -> None:
-        """Close the collection. `finish_builds` waits for a running build and swaps it in (an ingest that returns
-        leaves an indexed store); otherwise the build is stopped and its folder removed."""
+    def close(self, finish_builds: bool | None = None) -> None:
+        """Close the collection. `finish_builds` waits for a running build and swaps it in; otherwise the build is
+        stopped and its folder removed (the data is complete either way). By default a process that wrote to the
+        collection finishes (an ingest that returns leaves an indexed store) and a read-only one does not wait."""
+        if finish_builds is None:
+            finish_builds = self._wrote
         if finish_builds:
             self.wait_for_builds()
         with self._lock:

@@ -219,7 +219,7 @@ class EmbeddedStore:
             raise StoreUnavailable(f"store folder missing: {self._root}")
 
     def close(self) -> None:
-        """Running index builds finish and are swapped in first, so a closed store is indexed."""
+        """A collection this process wrote to finishes its running index build first (see LiveCollection.close)."""
         with self._lock:
             for live in self._open.values():
                 live.close()

@@ -92,23 +92,23 @@ def test_reads_and_writes_go_on_while_the_index_builds(tmp_path, held):
     store.close()
 
 
-def test_a_writer_waits_only_past_max_unindexed_and_reads_never_wait(tmp_path, held):
+def test_a_writer_waits_only_when_it_outruns_the_build_and_reads_never_wait(tmp_path, held):
     store = open_store(tmp_path, max_unindexed=BUILD_AFTER + 100)
     name = new_collection(store)
     store.upsert(name, *batch(0, BUILD_AFTER))
     pid = hold_build(store, name, held)
-    store.upsert(name, *batch(BUILD_AFTER, 100))  # up to max_unindexed: accepted at once
+    store.upsert(name, *batch(BUILD_AFTER, BUILD_AFTER))  # build_after points during a build: accepted at once
 
-    writer = threading.Thread(target=store.upsert, args=(name, *batch(BUILD_AFTER + 100, 100)))
+    writer = threading.Thread(target=store.upsert, args=(name, *batch(2 * BUILD_AFTER, 100)))
     writer.start()
     writer.join(timeout=1.0)
-    assert writer.is_alive()  # past max_unindexed with a build running: the writer waits for it
+    assert writer.is_alive()  # past max_unindexed and build_after ahead of the build: the writer waits for it
     assert nearest(store, name, 3)[0] == point_id(3)  # a read does not
     os.kill(pid, signal.SIGCONT)
     writer.join(timeout=600)
     assert not writer.is_alive()
     assert store.wait_for_index(name, timeout=600)
-    assert store.count(name) == BUILD_AFTER + 200
+    assert store.count(name) == 2 * BUILD_AFTER + 100
     store.close()
 
 
@@ -166,3 +166,22 @@ def test_live_pointer_and_stray_folders(tmp_path):
     assert not layout.remove_orphans(tmp_path)
     assert not (tmp_path / "shard-1").exists()
 
+
+
+def test_a_due_build_starts_on_open_and_a_read_only_process_does_not_wait_for_it(tmp_path, held):
+    before = open_store(tmp_path, build_after=None)  # as a collection from before background builds
+    name = new_collection(before)
+    before.upsert(name, *batch(0, BUILD_AFTER))
+    before.close()
+
+    reader = open_store(tmp_path)
+    assert nearest(reader, name, 1)[0] == point_id(1)
+    hold_build(reader, name, held)  # started on open: every point was unindexed
+    closing = threading.Thread(target=reader.close)
+    closing.start()
+    closing.join(timeout=120)
+    assert not closing.is_alive()  # it wrote nothing: the build is dropped, not awaited
+    assert sorted(p.name for p in (tmp_path / name).iterdir() if p.name.startswith("shard")) == ["shard"]
+    again = open_store(tmp_path, build_after=None)
+    assert again.count(name) == BUILD_AFTER
+    again.close()
