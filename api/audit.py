@@ -1,11 +1,12 @@
 """Append-only audit log (`GROUNDED_HOME/audit.log`, JSON lines) of every mutating or admin request.
 
 Entries say who (the key presented: id, name, role), what (method, path, action), when and the result
-(status). They never hold a secret: request and response bodies are not logged.
+(status). They never hold a secret: request and response bodies are not logged. The file is private (0600).
 """
 
 from __future__ import annotations
 
+import os
 import threading
 from datetime import datetime
 from pathlib import Path
@@ -35,11 +36,15 @@ class AuditLog:
         self._path = path
         self._path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
+        if self._path.exists():
+            self._path.chmod(0o600)  # written world-readable by earlier versions
 
     def write(self, entry: AuditEntry) -> None:
         line = entry.model_dump_json() + "\n"
-        with self._lock, open(self._path, "a", encoding="utf-8") as fh:
-            fh.write(line)
+        with self._lock:
+            fd = os.open(self._path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+            with os.fdopen(fd, "a", encoding="utf-8") as fh:
+                fh.write(line)
 
 
 def _audited(scope: Scope) -> bool:

@@ -21,6 +21,10 @@ from grounded.api.schemas import KeyOut, Role
 from grounded.contracts import utcnow
 
 ADMIN_KEY_ID = "settings-admin"
+LOCAL_KEY_ID = "local-cli"
+"""The principal of CLI commands on the server's own GROUNDED_HOME (see api/presence.py)."""
+MISSING_KEY = "missing API key (Authorization: Bearer <key>)"
+INVALID_KEY = "invalid or revoked API key"
 _RANK = {Role.READER: 0, Role.EDITOR: 1, Role.ADMIN: 2}
 
 
@@ -75,6 +79,12 @@ class KeyStore:
         self._admin = admin_key.get_secret_value() if admin_key else None
         self._lock = threading.Lock()
         self._cache: tuple[tuple[int, int, int], dict[str, StoredKey]] | None = None
+        self._local: str | None = None
+
+    def allow_local(self, token: str | None) -> None:
+        """Accept the per-run token the server left in GROUNDED_HOME for local CLI commands (an admin of all:
+        whoever can read that folder can read every collection in it anyway)."""
+        self._local = token
 
     @property
     def has_admin_key(self) -> bool:
@@ -83,6 +93,8 @@ class KeyStore:
     def authenticate(self, secret: str) -> Principal | None:
         if self._admin and hmac.compare_digest(secret.encode(), self._admin.encode()):
             return Principal(ADMIN_KEY_ID, "GROUNDED_ADMIN_KEY", Role.ADMIN, frozenset({"*"}))
+        if self._local and hmac.compare_digest(secret.encode(), self._local.encode()):
+            return Principal(LOCAL_KEY_ID, "grounded CLI on this host", Role.ADMIN, frozenset({"*"}))
         key = self._by_digest().get(_digest(secret))
         if key is None:
             return None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Path, Request, status
@@ -9,7 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import ValidationError
 
-from grounded.api.auth import KeyStore, Principal
+from grounded.api.auth import INVALID_KEY, MISSING_KEY, KeyStore, Principal
 from grounded.api.jobs import JobRunner
 from grounded.api.metrics import Metrics
 from grounded.api.schemas import NAME_PATTERN, Role
@@ -73,10 +74,10 @@ def get_principal(
 ) -> Principal:
     challenge = {"WWW-Authenticate": "Bearer"}
     if credentials is None:
-        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "missing API key (Authorization: Bearer <key>)", challenge)
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, MISSING_KEY, challenge)
     principal = keys.authenticate(credentials.credentials)
     if principal is None:
-        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "invalid or revoked API key", challenge)
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, INVALID_KEY, challenge)
     return principal
 
 
@@ -113,6 +114,12 @@ def granted_collection(store: VectorStore, principal: Principal, name: str) -> C
     if info is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"collection not found: {name}")
     return info
+
+
+def current_collection(store: VectorStore, name: str, since: datetime) -> bool:
+    """Whether a record made at `since` belongs to the collection called `name` now, not to a deleted namesake."""
+    info = store.get_collection(name)
+    return info is not None and info.created_at <= since
 
 
 def readable_collection(name: CollectionPath, principal: PrincipalDep, store: StoreDep) -> CollectionInfo:

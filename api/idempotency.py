@@ -5,6 +5,9 @@ Records are keyed by (key id, method, path, Idempotency-Key) and kept for a day 
 `GROUNDED_HOME/idempotency/`. A retry that arrives while the first request is still running waits for it
 (one lock per record). Responses marked `Cache-Control: no-store` (a new API key's secret) are remembered in
 memory only, never written to disk. 5xx results are not remembered: the retry runs again.
+
+A record also keeps a fingerprint of the request body: the same key sent with another body is a 422, not a
+replay of the first result. Records are private files (0600); `prune` deletes the expired ones.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import asyncio
 import base64
 import hashlib
 import json
+import re
 import time
 import weakref
 from pathlib import Path
@@ -23,6 +27,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from grounded.api.asgi import bearer_secret, header, is_mutation, request_state, route_of
 from grounded.api.auth import KeyStore
+from grounded.api.errors import error_response
+from grounded.traces import prune_older_than, write_private
 
 HEADER = "idempotency-key"
 MAX_KEY_LENGTH = 255
@@ -36,6 +42,7 @@ class StoredResponse(BaseModel):
     route_path: str
     route_name: str
     stored_at: float
+    body_sha256: str | None = None  # None: the route answered without reading the whole body
 
     def response(self) -> Response:
         headers = {"idempotent-replayed": "true"}
@@ -74,10 +81,47 @@ class IdempotencyStore:
         if not to_disk:
             self._memory[record] = stored
             return
-        path = self._root / f"{record}.json"
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(stored.model_dump_json(), encoding="utf-8")
-        tmp.replace(path)
+        write_private(self._root / f"{record}.json", stored.model_dump_json())
+
+    def prune(self) -> int:
+        return prune_older_than(self._root, "*.json", TTL_S)
+
+
+class BodyFingerprint:
+    """sha256 of a request body as it streams. A multipart boundary is random per request, so it is left out:
+    the same files sent again match."""
+
+    def __init__(self, scope: Scope) -> None:
+        content_type = header(scope, "content-type") or ""
+        found = re.search(r'boundary="?([^";]+)"?', content_type) if "multipart/" in content_type else None
+        self._boundary = found.group(1).encode("latin-1") if found else b""
+        self._hash = hashlib.sha256()
+        self._carry = b""
+        self.complete = False
+
+    def update(self, message: Message) -> None:
+        if message["type"] != "http.request" or self.complete:
+            return
+        last = not message.get("more_body", False)
+        data = self._carry + message.get("body", b"")
+        if self._boundary:
+            data = data.replace(self._boundary, b"")
+        keep = 0 if last or not self._boundary else len(self._boundary) - 1  # a boundary may span two messages
+        self._hash.update(data[: len(data) - keep])
+        self._carry = data[len(data) - keep:]
+        self.complete = last
+
+    def hexdigest(self) -> str | None:
+        return self._hash.hexdigest() if self.complete else None
+
+    async def drain(self, receive: Receive) -> str | None:
+        """Read (and drop) the rest of the body, returning its fingerprint."""
+        while not self.complete:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                break
+            self.update(message)
+        return self.hexdigest()
 
 
 class IdempotencyMiddleware:
@@ -99,6 +143,11 @@ class IdempotencyMiddleware:
         async with self.store.lock(record):
             stored = self.store.load(record)
             if stored is not None:
+                sent = await BodyFingerprint(scope).drain(receive)
+                if stored.body_sha256 and sent != stored.body_sha256:
+                    detail = "this Idempotency-Key was used with a different request body; use a new key"
+                    await error_response(422, detail)(scope, receive, send)
+                    return
                 request_state(scope).update(route_path=stored.route_path, route_name=stored.route_name, replayed=True)
                 await stored.response()(scope, receive, send)
                 return
@@ -107,6 +156,12 @@ class IdempotencyMiddleware:
     async def _run_and_store(self, scope: Scope, receive: Receive, send: Send, record: str) -> None:
         start: Message | None = None
         body = bytearray()
+        fingerprint = BodyFingerprint(scope)
+
+        async def fingerprinted() -> Message:
+            message = await receive()
+            fingerprint.update(message)
+            return message
 
         async def capture(message: Message) -> None:
             nonlocal start
@@ -116,7 +171,7 @@ class IdempotencyMiddleware:
                 body.extend(message.get("body", b""))
             await send(message)
 
-        await self.app(scope, receive, capture)
+        await self.app(scope, fingerprinted, capture)
         if start is None or start["status"] >= 500:
             return
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in start.get("headers", [])}
@@ -130,6 +185,7 @@ class IdempotencyMiddleware:
                 route_path=route_path,
                 route_name=route_name,
                 stored_at=time.time(),
+                body_sha256=fingerprint.hexdigest(),
             ),
             to_disk="no-store" not in headers.get("cache-control", ""),
         )

@@ -6,11 +6,15 @@ from __future__ import annotations
 import threading
 import time
 
+from collections.abc import Callable, Mapping
+
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from grounded.api.asgi import ResponseWatch, route_of
 from grounded.contracts import Answer, AnswerStatus
+from grounded.retrieval.cache import CacheStats
 
 LATENCY_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60)
 
@@ -29,6 +33,10 @@ class Metrics:
             buckets=LATENCY_BUCKETS, registry=r,
         )
         self.answers = Counter("grounded_answers", "Answers by status", ["status"], registry=r)
+        self.variants = Counter(
+            "grounded_answers_by_variant", "Answers by answer profile (canary routing) and status",
+            ["variant", "status"], registry=r,
+        )
         self.fallbacks = Counter(
             "grounded_generator_fallbacks", "Answers where the configured generator was not used", registry=r
         )
@@ -54,6 +62,7 @@ class Metrics:
 
     def observe_answer(self, answer: Answer) -> None:
         self.answers.labels(status=answer.status.value).inc()
+        self.variants.labels(variant=answer.versions.variant or "default", status=answer.status.value).inc()
         if answer.fallback:
             self.fallbacks.inc()
         self.tokens.labels(kind="prompt").inc(answer.usage.prompt_tokens)
@@ -67,8 +76,27 @@ class Metrics:
             self.cost_per_request.set(self._cost / self._requests)
             self.cost_per_success.set(self._cost / self._successes if self._successes else 0.0)
 
+    def watch_caches(self, stats: Callable[[], Mapping[str, CacheStats]]) -> None:
+        """Export the caches' own counters at scrape time (they count inside the answer path)."""
+        self.registry.register(_CacheCollector(stats))
+
     def render(self) -> bytes:
         return generate_latest(self.registry)
+
+
+class _CacheCollector:
+    def __init__(self, stats: Callable[[], Mapping[str, CacheStats]]) -> None:
+        self._stats = stats
+
+    def collect(self):
+        hits = CounterMetricFamily("grounded_cache_hits", "Cache hits", labels=["cache"])
+        misses = CounterMetricFamily("grounded_cache_misses", "Cache misses", labels=["cache"])
+        ratio = GaugeMetricFamily("grounded_cache_hit_ratio", "Hits / lookups since start", labels=["cache"])
+        for name, s in self._stats().items():
+            hits.add_metric([name], s.hits)
+            misses.add_metric([name], s.misses)
+            ratio.add_metric([name], s.hit_rate)
+        return [hits, misses, ratio]
 
 
 class MetricsMiddleware:

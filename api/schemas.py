@@ -8,14 +8,16 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from grounded.contracts import Answer, Citation, CollectionInfo, IngestReport
+from grounded.contracts import COLLECTION_NAME_PATTERN, Answer, Citation, CollectionInfo, IngestReport, SourceRoot
+from grounded.evals.promotion import ReindexReport
 from grounded.store import SearchFilter
 from grounded.retrieval.generators.base import ChatTurn
 
-NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$"
-"""Collection names: also folder names on disk, so no separators and no leading dot."""
+NAME_PATTERN = COLLECTION_NAME_PATTERN
 
 CollectionName = Annotated[str, StringConstraints(pattern=NAME_PATTERN)]
+MAX_HISTORY_TURNS = 40
+"""Earlier chat turns accepted per request; the JSON body limit (api.max_json_kb) bounds their text."""
 Question = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
 
 
@@ -28,6 +30,7 @@ class Role(StrEnum):
 class JobKind(StrEnum):
     UPLOAD = "upload"
     REINGEST = "reingest"
+    REINDEX = "reindex"
 
 
 class JobStatus(StrEnum):
@@ -42,16 +45,32 @@ class ReadyState(StrEnum):
     UNAVAILABLE = "unavailable"
 
 
+# ---------------------------------------------------------------- errors
+
+
+class ErrorBody(BaseModel):
+    """Every error response: a readable `detail`; validation errors (422) also list pydantic's `errors`."""
+
+    detail: str
+    errors: list[dict] | None = Field(default=None, description="per-field validation errors (422 only)")
+
+
 # ---------------------------------------------------------------- chat
 
 
 class ChatRequest(BaseModel):
     collection: CollectionName
     question: Question
-    history: list[ChatTurn] = Field(default_factory=list, description="earlier turns, oldest first")
+    history: list[ChatTurn] = Field(
+        default_factory=list, max_length=MAX_HISTORY_TURNS, description="earlier turns, oldest first"
+    )
     filters: SearchFilter | None = None
     top_k: int | None = Field(default=None, ge=1, le=50)
     stream: bool = Field(default=False, description="Server-Sent Events: retrieval, citation, sentence, retract, final, error")
+    conversation_id: str | None = Field(
+        default=None, max_length=200, description="stable id for canary routing: one conversation, one variant")
+    user_id: str | None = Field(default=None, max_length=200, description="used for routing if no conversation_id")
+    budget_ms: float | None = Field(default=None, gt=0, le=600_000, description="latency budget for this request")
 
 
 # ---------------------------------------------------------------- OpenAI-compatible chat
@@ -91,7 +110,7 @@ class ChatCompletionRequest(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     model: CollectionName
-    messages: list[ChatMessage] = Field(min_length=1)
+    messages: list[ChatMessage] = Field(min_length=1, max_length=MAX_HISTORY_TURNS + 2)
     stream: bool = False
 
 
@@ -162,14 +181,28 @@ class ModelList(BaseModel):
 
 class CollectionCreate(BaseModel):
     name: CollectionName
-    source_path: str | None = Field(default=None, description="server-side folder or corpus.jsonl for re-ingest")
+    source_path: str | None = Field(
+        default=None, max_length=4096,
+        description="server-side folder or corpus.jsonl for re-ingest, inside api.source_roots (absolute, or "
+        "relative to the first root)",
+    )
 
 
 class CollectionOut(CollectionInfo):
-    chunks: int
+    source_path: str | None = Field(
+        default=None, description="the re-ingest source relative to its allowed root; null if unset or outside them"
+    )
+    sources: list[SourceRoot] = Field(
+        default_factory=list, description="the roots inside api.source_roots, each path relative to its root"
+    )
+    chunks: int | None = Field(description="null while another process (a CLI ingest) holds the collection")
 
 
 class ReingestRequest(BaseModel):
+    path: str | None = Field(
+        default=None, max_length=4096,
+        description="sync this server-side path instead of the collection's source (inside api.source_roots)",
+    )
     prune: bool = Field(
         default=True, description="also remove documents gone from the source folder (uploads are never pruned)"
     )
@@ -187,7 +220,8 @@ class JobOut(BaseModel):
     collection: str
     status: JobStatus
     progress: JobProgress = Field(default_factory=JobProgress)
-    report: IngestReport | None = Field(default=None, description="the `grounded ingest --json` summary")
+    report: IngestReport | ReindexReport | None = Field(
+        default=None, description="the `grounded ingest --json` (or, for reindex, `grounded reindex --json`) summary")
     error: str | None = None
     created_at: datetime
     started_at: datetime | None = None

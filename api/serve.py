@@ -13,9 +13,7 @@ from grounded.settings import Settings
 def serve(settings: Settings, host: str | None = None, port: int | None = None) -> None:
     """Bind `host`/`port`, defaulting to settings.api (127.0.0.1:8000)."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    uvicorn.run(
-        create_app(settings),
-        host=host or settings.api.host,
-        port=port or settings.api.port,
-        timeout_graceful_shutdown=30,
-    )
+    host, port = host or settings.api.host, port or settings.api.port
+    local = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
+    url = f"http://[{local}]:{port}" if ":" in local else f"http://{local}:{port}"
+    uvicorn.run(create_app(settings, url=url), host=host, port=port, timeout_graceful_shutdown=30)

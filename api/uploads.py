@@ -1,10 +1,8 @@
-"""Uploaded files: checked (size, names, types) before anything is written, then saved under
-`GROUNDED_HOME/uploads/<collection>/` through a hidden temp name and a rename, so a running ingest never reads
-half a file."""
+"""Uploaded files: checked (size, names, types) before anything is written, then saved into a batch folder of
+their own, `GROUNDED_HOME/uploads/<collection>/<batch>/`, that only this request's job reads (and deletes when it
+is over). A request that fails part-way removes its batch, so no later job ever ingests its files."""
 
 from __future__ import annotations
-
-from grounded.ingest.sync import UPLOADS_PREFIX
 
 import shutil
 import uuid
@@ -19,6 +17,7 @@ from grounded.ingest.sources import EXTENSIONS
 MIB = 1024 * 1024
 MAX_FILES = 100
 MAX_FIELDS = 10  # non-file form fields are ignored
+MAX_NAME_BYTES = 200  # file systems allow 255 per name; the rest is headroom for temp names
 
 
 def uploads_dir(settings: Settings, collection: str) -> Path:
@@ -47,6 +46,12 @@ def checked_names(files: list[UploadFile]) -> list[str]:
     bad = [n or "(no name)" for n in names if not n or n.startswith(".")]
     if bad:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, f"unusable file names: {', '.join(bad)}")
+    long = [n[:40] + "..." for n in names if len(n.encode("utf-8", "surrogatepass")) > MAX_NAME_BYTES]
+    if long:
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_CONTENT,
+            f"file names too long (over {MAX_NAME_BYTES} bytes): {', '.join(long)}",
+        )
     dupes = sorted({n for n in names if names.count(n) > 1})
     if dupes:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, f"file names given twice: {', '.join(dupes)}")
@@ -60,19 +65,36 @@ def checked_names(files: list[UploadFile]) -> list[str]:
     return names
 
 
-def save(files: list[UploadFile], names: list[str], folder: Path) -> None:
+class FileTooLarge(Exception):
+    pass
+
+
+def new_batch(settings: Settings, collection: str) -> Path:
+    return uploads_dir(settings, collection) / uuid.uuid4().hex
+
+
+def save(files: list[UploadFile], names: list[str], folder: Path, max_file_mb: int) -> None:
+    """Write the files into `folder`; on any failure (a file over `max_file_mb`: 413) the folder is removed."""
     folder.mkdir(parents=True, exist_ok=True)
-    for upload, name in zip(files, names, strict=True):
-        tmp = folder / f".{name}.{uuid.uuid4().hex}.part"  # hidden: discovery skips it
-        with tmp.open("wb") as out:
-            shutil.copyfileobj(upload.file, out)
-        tmp.replace(folder / name)
+    try:
+        for upload, name in zip(files, names, strict=True):
+            _save_one(upload, folder / name, max_file_mb * MIB)
+    except FileTooLarge as exc:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise HTTPException(
+            status.HTTP_413_CONTENT_TOO_LARGE,
+            f"{exc}: over the {max_file_mb} MB limit per file (api.max_file_mb)",
+        ) from exc
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
 
 
-def remove(folder: Path, doc_id: str) -> None:
-    """Drop an uploaded copy of a deleted document, so the next upload sync does not bring it back."""
-    if not doc_id.startswith(UPLOADS_PREFIX):
-        return
-    path = (folder / doc_id.removeprefix(UPLOADS_PREFIX)).resolve()
-    if path.is_file() and path.is_relative_to(folder.resolve()):
-        path.unlink()
+def _save_one(upload: UploadFile, path: Path, limit: int) -> None:
+    written = 0
+    with path.open("wb") as out:
+        while block := upload.file.read(1024 * 1024):
+            written += len(block)
+            if written > limit:
+                raise FileTooLarge(path.name)
+            out.write(block)

@@ -1,7 +1,12 @@
 """RAGAS metrics for an eval run: the non-LLM ones always, the LLM-judged ones when a judge is chosen
-(`local` = the embedded model's in-process server, `openai` = the configured OpenAI-compatible server)."""
+(`local` = the embedded model's in-process server, `openai` = the configured OpenAI-compatible server).
+
+The `local` judge reuses the generator's running server when the generator is the local one; with any other
+backend it brings up its own runtime (retrieval/judge_model.py) and keeps it up until scoring is done."""
 
 from __future__ import annotations
+
+from contextlib import contextmanager
 
 from grounded.evals.metrics.aggregate import MetricValue
 from grounded.evals.run import QuestionResult
@@ -25,24 +30,33 @@ def ragas_metrics(
         )
         for r in results
     ]
-    config = None
-    if judge != "none":
-        config = _judge_config(components, judge, JudgeConfig)
-    result = score_samples(samples, config, components.settings.embed.model_path or default_model_path())
+    with _judge_config(components, judge, JudgeConfig) as config:
+        result = score_samples(samples, config, components.settings.embed.model_path or default_model_path())
     return dict(result.metrics), {k: [row.get(k) for row in result.per_sample] for k in result.metrics}
 
 
+@contextmanager
 def _judge_config(components, judge: str, JudgeConfig):
     g = components.settings.generator
+    if judge == "none":
+        yield None
+        return
     if judge == "openai":
         if not g.base_url:
             raise ValueError("--judge openai needs GROUNDED_GENERATOR__BASE_URL")
-        return JudgeConfig(base_url=g.base_url, model=g.model, api_key=g.api_key.get_secret_value(),
-                           timeout_s=g.timeout_s, max_tokens=1024)
+        yield JudgeConfig(base_url=g.base_url, model=g.model, api_key=g.api_key.get_secret_value(),
+                          timeout_s=g.timeout_s, max_tokens=1024)
+        return
     endpoint = components.generator.endpoint()
-    if endpoint is None:  # a backend without an LLM (extractive): judge with the embedded model
-        from grounded.retrieval.generators.local import LocalGenerator
+    if endpoint is not None:
+        yield JudgeConfig(base_url=endpoint.base_url, model=endpoint.model,
+                          api_key=endpoint.api_key.get_secret_value(), timeout_s=max(g.timeout_s, 120), max_tokens=1024)
+        return
+    # a backend without an LLM (extractive): the judge brings up its own runtime, kept up until scoring is done
+    from grounded.retrieval.judge_model import ModelJudge
 
-        endpoint = LocalGenerator(g, components.settings.models_dir).endpoint()
-    return JudgeConfig(base_url=endpoint.base_url, model=endpoint.model, api_key=endpoint.api_key.get_secret_value(),
-                       timeout_s=max(g.timeout_s, 120), max_tokens=1024)
+    with ModelJudge(models_dir=components.settings.models_dir, kind=g.local_model, threads=g.local_threads,
+                    n_ctx=g.local_ctx) as runtime:
+        base_url, api_key, model = runtime.endpoint
+        yield JudgeConfig(base_url=base_url, model=model, api_key=api_key, timeout_s=max(g.timeout_s, 120),
+                          max_tokens=1024)

@@ -31,7 +31,7 @@ def run_answers(
     results = []
     for q in dataset.questions[:limit]:
         result = QuestionResult(question=q)
-        for event in service.stream(AskRequest(collection=collection, question=q.question), live=False):
+        for event in service.stream(AskRequest(collection=collection, question=q.question, cache=False), live=False):
             if isinstance(event, RetrievalEvent):
                 result.evidence = event.evidence
             elif isinstance(event, FinalEvent):

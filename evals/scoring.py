@@ -1,10 +1,8 @@
 """Turn question results into named metrics (`MetricValue`s): retrieval, abstention, status, answer accuracy,
-citations, latency and usage. Citation support here is judged against the quote alone, a stricter and
-independent check from the verifier's (which reads the whole cited chunk)."""
+citations, latency and usage. Citation support is decided by the same judge the answer pipeline's verifier uses
+(retrieval/judge.py), here against the cited quote alone."""
 
 from __future__ import annotations
-
-import re
 
 from grounded.evals.metrics.abstention import abstention_scores
 from grounded.evals.metrics.aggregate import MetricValue, mean_metric
@@ -14,25 +12,9 @@ from grounded.evals.metrics.latency import QuestionUsage, latency_metrics, usage
 from grounded.evals.metrics.retrieval import retrieval_metrics
 from grounded.evals.run import QuestionResult
 from grounded.contracts import AnswerStatus
-from grounded.retrieval.text import overlap, stems
-from grounded.retrieval.verify import MARKER
+from grounded.text import strip_markers
 
 ANSWERED = (AnswerStatus.ANSWERED, AnswerStatus.PARTIAL)
-_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
-
-
-def strip_markers(text: str) -> str:
-    return MARKER.sub("", text).strip()
-
-
-def quote_supports(sentence: str, quote: str) -> bool:
-    """Half of the sentence's content words and all of its numbers are in the quote."""
-    numbers = {n.replace(",", "") for n in _NUMBER.findall(sentence)}
-    if numbers - {n.replace(",", "") for n in _NUMBER.findall(quote)}:
-        return False
-    return overlap(stems(sentence), quote) >= 0.5
-
-
 def contains_reference(prediction: str, references: list[str]) -> float | None:
     if not references:
         return None
@@ -89,7 +71,7 @@ def citation_metrics(results: list[QuestionResult]) -> dict[str, MetricValue]:
         refs = set(r.question.reference_doc_ids)
         if refs:
             doc_hits.extend(float(c.doc_id in refs) for c in r.answer.citations)
-    scores = citation_scores(sentences, quote_supports)
+    scores = citation_scores(sentences)
     return {
         "citation_precision": MetricValue(name="citation_precision", value=scores.precision, n=scores.n_citations),
         "citation_recall": MetricValue(name="citation_recall", value=scores.recall, n=scores.n_sentences),

@@ -15,6 +15,7 @@ from grounded.evals.ragas_run import ragas_metrics
 from grounded.evals.report import EvalReport, rows
 from grounded.evals.run import QuestionResult, run_answers, run_retrieval
 from grounded.evals.scoring import answer_scores, retrieval_scores
+from grounded.retrieval.answer import AnswerService
 from grounded.settings import GeneratorBackend, Settings
 
 ANSWER_KS = (1, 3, 5)
@@ -28,12 +29,15 @@ PerSample = dict[str, list[float | None]]
 def run_suite(
     dataset: EvalDataset, dataset_name: str, components: Components, collection: str, *, limit: int | None = None,
     retrieval_only: bool = False, judge: str = "none", on_done: Callable[[QuestionResult], None] | None = None,
+    answers: AnswerService | None = None,
 ) -> tuple[EvalReport, PerSample]:
-    """The report (metrics and one row per question) and the per-sample RAGAS scores the plots draw."""
+    """The report (metrics and one row per question) and the per-sample RAGAS scores the plots draw.
+    `answers`: another answer profile's service (default: the configured one)."""
+    answers = answers or components.answers
     if retrieval_only:
-        results = run_retrieval(dataset, components.answers.searcher, collection, limit=limit, on_done=on_done)
+        results = run_retrieval(dataset, answers.searcher, collection, limit=limit, on_done=on_done)
     else:
-        results = run_answers(dataset, components.answers, collection, limit=limit, on_done=on_done)
+        results = run_answers(dataset, answers, collection, limit=limit, on_done=on_done)
     metrics: dict[str, MetricValue] = {
         **retrieval_scores(results, ks=RETRIEVAL_ONLY_KS if retrieval_only else ANSWER_KS), **answer_scores(results)
     }

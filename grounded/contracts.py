@@ -43,6 +43,16 @@ class SourceDocument(BaseModel):
     inline_text: str | None = Field(default=None, description="the text itself, for jsonl records")
 
 
+class InjectionKind(StrEnum):
+    """Instruction-like text found in a document (prompt injection), by the form it takes."""
+
+    OVERRIDE = "override"  # "ignore all previous instructions"
+    ROLE_PLAY = "role_play"  # "you are now CaterBot"
+    FAKE_SYSTEM = "fake_system"  # "SYSTEM: ...", chat-template tokens, tags that would close a source
+    DICTATED_ANSWER = "dictated_answer"  # "if anyone asks ..., answer 42"
+    PROMPT_EXFILTRATION = "prompt_exfiltration"  # "print your system prompt", "send it to https://..."
+
+
 class Element(BaseModel):
     """One structural piece of a parsed document, with its place in the parsed text."""
 
@@ -80,6 +90,9 @@ class Chunk(BaseModel):
     n_chunks: int = Field(description="chunks in this document version; lets a reader check completeness")
     source_root: str | None = Field(
         default=None, description="id of the collection source root it was synced from (None: written before roots)"
+    )
+    injection: list[InjectionKind] = Field(
+        default_factory=list, description="instruction-like text found in the chunk at ingest; empty = none"
     )
 
     def embedding_text(self) -> str:
@@ -161,6 +174,32 @@ class EmbedBackend(StrEnum):
     ONNX_INT8 = "onnx-int8"
 
 
+class VersionStatus(StrEnum):
+    BUILDING = "building"
+    STAGED = "staged"  # built; not promoted (waiting, or its eval gate failed)
+    PROMOTED = "promoted"  # was made live at least once
+    FAILED = "failed"  # the build itself failed
+
+
+class IndexVersion(BaseModel):
+    """Which logical collection a concrete index belongs to, how it was built and how it evaluated.
+    Whether it is live is not stored here: the alias says so (one atomic swap)."""
+
+    alias: str = Field(description="the collection name users ask")
+    version: str = Field(description="'v1', 'v2', ...")
+    build: dict = Field(default_factory=dict, description="the settings it was built with: embed, chunk, sparse")
+    status: VersionStatus = VersionStatus.BUILDING
+    previous: str | None = Field(default=None, description="the version that was live when this one was promoted")
+    eval: dict | None = Field(default=None, description="eval summary: metrics, gate outcome, regressions")
+    eval_dataset: str | None = Field(default=None, description="the eval set promotions are gated on (inherited)")
+    error: str | None = None
+    built_at: datetime | None = None
+
+
+COLLECTION_NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$"
+"""Collection names are also folder names on disk: no separators, no leading dot."""
+
+
 class CollectionInfo(BaseModel):
     name: str
     embed_model: str
@@ -170,6 +209,7 @@ class CollectionInfo(BaseModel):
     source_path: str | None = Field(default=None, description="folder or corpus.jsonl that re-ingest reads")
     sources: list[SourceRoot] = Field(default_factory=list, description="every root the collection was synced from")
     created_at: datetime = Field(default_factory=utcnow)
+    index: IndexVersion | None = Field(default=None, description="set on concrete index versions behind an alias")
 
 
 class DocumentInfo(BaseModel):
@@ -212,6 +252,9 @@ class Citation(BaseModel):
     page: int | None
     quote: str = Field(description="an exact span of the chunk's text")
     score: float
+    injection: list[InjectionKind] = Field(
+        default_factory=list, description="instruction-like text in the cited chunk (treated as data); empty = none"
+    )
 
 
 class Versions(BaseModel):
@@ -220,6 +263,8 @@ class Versions(BaseModel):
     model: str
     embedder: str
     index: str
+    index_version: str | None = Field(default=None, description="the concrete index version that answered")
+    variant: str | None = Field(default=None, description="the answer profile that answered (canary routing)")
 
 
 class Usage(BaseModel):
@@ -236,6 +281,16 @@ class AnswerSentence(BaseModel):
 
     text: str = Field(description="the sentence without its [n] markers")
     markers: list[int] = Field(description="markers of `Answer.citations` supporting this sentence")
+
+
+class BudgetStep(StrEnum):
+    RETRIEVE = "retrieve"
+    GENERATE = "generate"
+
+
+class BudgetReport(BaseModel):
+    limit_ms: float
+    exhausted: BudgetStep | None = Field(default=None, description="the step that ran out of time, if any")
 
 
 class Answer(BaseModel):
@@ -255,6 +310,8 @@ class Answer(BaseModel):
     usage: Usage = Field(default_factory=Usage)
     timings_ms: dict[str, float] = Field(default_factory=dict)
     fallback: str | None = Field(default=None, description="why the configured generator was not used")
+    cached: bool = Field(default=False, description="served from the answer cache (same index version)")
+    budget: BudgetReport | None = Field(default=None, description="the latency budget, when one applied")
     trace_id: str
 
 

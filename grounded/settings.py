@@ -12,7 +12,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, Field, SecretStr
+from pydantic import BaseModel, Field, SecretStr, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -51,8 +51,11 @@ class ChunkSettings(BaseModel):
 
 
 class IngestSettings(BaseModel):
-    workers: int = Field(default=1, ge=0, description="parser processes next to the embedding one (0 = inline)")
+    workers: int = Field(default=1, ge=0, description="parser processes next to the embedding one (0 = inline, "
+                         "in this process, without the parse-time limit)")
     write_batch_chunks: int = Field(default=256, ge=1, description="chunks embedded and written per store call")
+    parse_timeout_s: float = Field(default=120.0, gt=0, description="a file whose parsing and chunking takes "
+                                   "longer fails alone with this reason; its worker process is replaced")
 
 
 class RetrievalSettings(BaseModel):
@@ -119,10 +122,82 @@ class GeneratorSettings(BaseModel):
     )
 
 
+class VerifySettings(BaseModel):
+    """Citation verification (retrieval/verify.py): the cheap text judge always; the local model as a last step on
+    sentences the cheap judge is unsure of, only if enabled (it costs seconds per call on 2 cores; docs/results.md)."""
+
+    model_judge: bool = Field(default=False, description="let the local LLM judge uncertain sentences")
+    budget_s: float = Field(default=3.0, gt=0, description="time the model judge may spend per answer")
+
+
+class RolloutSettings(BaseModel):
+    """Index versions (reindex, promote, rollback)."""
+
+    retention: int = Field(default=2, ge=1, description="non-live index versions kept; the rollback target stays")
+    quality_tolerance: float = Field(
+        default=0.05, ge=0, description="a gated metric may fall this share below the live version's"
+    )
+
+
+class CacheSettings(BaseModel):
+    """Query-embedding and answer caches (answers are keyed by index version, so a swap never serves stale)."""
+
+    enabled: bool = True
+    answer_entries: int = Field(default=2048, ge=1)
+    answer_ttl_s: float = Field(default=900.0, gt=0, description="bounds staleness from writes by other processes")
+    embedding_entries: int = Field(default=8192, ge=1)
+
+
+class AnswerProfile(BaseModel):
+    """Overrides over the running settings; unset parts stay as configured. The prompt version follows
+    `generator.prompt_form` (text: grounded_v2, json: grounded_json_v1)."""
+
+    generator: dict = Field(
+        default_factory=dict, description="generator settings to override (backend, model, prompt_form, ...)")
+    retrieval: dict = Field(default_factory=dict, description="retrieval settings to override (top_k, weights, ...)")
+
+
+class CanaryRoute(BaseModel):
+    profile: str
+    share: float = Field(ge=0.0, le=1.0, description="share of conversations routed to the profile")
+
+
+class VariantSettings(BaseModel):
+    """Answer profiles and canary routes (see retrieval/variants.py)."""
+
+    profiles: dict[str, AnswerProfile] = Field(default_factory=dict)
+    canary: dict[str, CanaryRoute] = Field(
+        default_factory=dict, description="by collection name, or 'key:<api key id>' for one key's traffic")
+    kill_switch: bool = False
+
+    @model_validator(mode="after")
+    def _routes_name_profiles(self) -> "VariantSettings":
+        unknown = {r.profile for r in self.canary.values()} - set(self.profiles)
+        if unknown:
+            raise ValueError(f"canary routes name undefined answer profiles: {sorted(unknown)}")
+        return self
+
+
+class BudgetSettings(BaseModel):
+    """Per-request latency budget (requests may set their own `budget_ms`)."""
+
+    total_ms: float | None = Field(default=None, gt=0, description="unset = no budget")
+    retrieve_share: float = Field(default=0.25, gt=0, le=1, description="share of the budget retrieval may use")
+    verify_reserve_ms: float = Field(default=50.0, ge=0, description="kept back from generation for verification")
+
+
 class ApiSettings(BaseModel):
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     max_upload_mb: int = Field(default=50, ge=1)
+    max_file_mb: int = Field(default=20, ge=1, description="per uploaded file; larger files are refused by name")
+    max_json_kb: int = Field(default=1024, ge=1, description="largest JSON request body")
+    source_roots: list[Path] = Field(
+        default_factory=list,
+        description="server folders a collection's source_path may point into; empty = source_path disabled",
+    )
+    job_workers: int = Field(default=2, ge=1, description="ingest jobs run at once (never two per collection)")
+    retention_days: float = Field(default=30, gt=0, description="traces older than this are deleted")
 
 
 class Settings(BaseSettings):
@@ -140,7 +215,12 @@ class Settings(BaseSettings):
     retrieval: RetrievalSettings = RetrievalSettings()
     gate: GateSettings = GateSettings()
     generator: GeneratorSettings = GeneratorSettings()
+    verify: VerifySettings = VerifySettings()
     api: ApiSettings = ApiSettings()
+    rollout: RolloutSettings = RolloutSettings()
+    cache: CacheSettings = CacheSettings()
+    variants: VariantSettings = VariantSettings()
+    budget: BudgetSettings = BudgetSettings()
 
     @classmethod
     def settings_customise_sources(

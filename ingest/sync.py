@@ -27,8 +27,9 @@ from grounded.settings import ChunkSettings, IngestSettings
 from grounded.sparse import SparseEncoder, SparseVec
 from grounded.store import VectorStore
 from grounded.store.base import DocVersion, versions_from_payloads
+from grounded.telemetry import record_span, span
 from grounded.ingest import roots
-from grounded.ingest.pipeline import PipelineStats, chunked
+from grounded.ingest.pipeline import ChunkJob, PipelineStats, chunked
 from grounded.ingest.sources import Discovery, discover
 
 UPLOADS_PREFIX = "uploads/"
@@ -104,24 +105,36 @@ class Ingestor:
         """Sync PATH into the collection as part of its source root (see ingest/roots.py); the report's `plan`
         says exactly what was (with `dry_run`: would be) added, updated and removed. `doc_prefix` namespaces
         the doc ids (API uploads use UPLOADS_PREFIX: a root of their own); `remember_source=False` leaves the
-        collection's source_path alone."""
+        collection's source_path alone. One OpenTelemetry span per sync, with a child per phase."""
+        attributes = {"grounded.collection": collection, "grounded.version.embedder": self.embedder.model_name,
+                      "grounded.ingest.dry_run": dry_run}
+        with span("grounded.ingest", attributes) as root:
+            report = self._sync(root, collection, path, prune, progress, remember_source, doc_prefix, dry_run)
+            root.set_attributes({"grounded.ingest.added": report.added, "grounded.ingest.updated": report.updated,
+                                 "grounded.ingest.removed": report.removed, "grounded.ingest.chunks": report.chunks,
+                                 "grounded.ingest.failed": len(report.failed)})
+            return report
+
+    def _sync(self, root, collection: str, path: Path, prune: bool, progress: Progress | None,
+              remember_source: bool, doc_prefix: str, dry_run: bool) -> IngestReport:
         started = time.perf_counter()
         progress = progress or _NoProgress()
         info = self.store.get_collection(collection)
         if info is not None:
             check_variant(info, self.embedder)
-        if doc_prefix:
-            target = roots.Target(roots.namespace_root(doc_prefix, path), path, doc_prefix, is_new=False)
-        else:
-            target = roots.resolve(path, info)
-        found = discover(path, target.base)
-        if doc_prefix:
-            for doc in found.documents:
-                doc.doc_id = doc_prefix + doc.doc_id
-            for failure in found.failed:
-                failure.path = doc_prefix + failure.path
-        stored, stored_roots = self._stored(collection) if info else ({}, {})
-        plan = self._plan(target, found, stored, stored_roots, prune, doc_prefix or UPLOADS_PREFIX)
+        with span("grounded.ingest.plan", parent=root):
+            if doc_prefix:
+                target = roots.Target(roots.namespace_root(doc_prefix, path), path, doc_prefix, is_new=False)
+            else:
+                target = roots.resolve(path, info)
+            found = discover(path, target.base)
+            if doc_prefix:
+                for doc in found.documents:
+                    doc.doc_id = doc_prefix + doc.doc_id
+                for failure in found.failed:
+                    failure.path = doc_prefix + failure.path
+            stored, stored_roots = self._stored(collection) if info else ({}, {})
+            plan = self._plan(target, found, stored, stored_roots, prune, doc_prefix or UPLOADS_PREFIX)
         report = IngestReport(collection=collection, dry_run=dry_run, failed=list(found.failed),
                               skipped=list(found.skipped), plan=plan)
         if dry_run:
@@ -149,9 +162,11 @@ class Ingestor:
         self.stats = PipelineStats()
         batch: list[_Pending] = []
         docs = [p.doc for p in todo.values()]
-        for item in chunked(
-            docs, self.chunking, self.embedder.tokenizer_file, self.sparse, self.pipeline.workers, self.stats
-        ):
+        job = ChunkJob(self.chunking, str(self.embedder.tokenizer_file), window=self.embedder.max_seq_length)
+        for item in chunked(docs, job, self.sparse, self.pipeline.workers, self.stats, self.pipeline.parse_timeout_s):
+            record_span("grounded.ingest.parse", item.started_ns, item.ended_ns,
+                        {"grounded.doc_id": item.doc.doc_id, "grounded.ingest.chunks": len(item.chunks)},
+                        parent=root, error=item.error)
             if item.error is not None:
                 report.failed.append(FailedFile(path=item.doc.doc_id, error=item.error))
                 progress.file_done(item.doc.doc_id)
@@ -162,14 +177,16 @@ class Ingestor:
                 chunk.source_root = target.root.id
             batch.append(pending)
             if sum(len(p.chunks) for p in batch) >= self.pipeline.write_batch_chunks:
-                self._write(collection, batch, report, progress)
+                self._write(root, collection, batch, report, progress)
                 batch = []
-        self._write(collection, batch, report, progress)
+        self._write(root, collection, batch, report, progress)
 
-        for doc_id in plan.remove:
-            self.store.delete_document(collection, doc_id)
-            report.removed += 1
-        self.store.flush(collection)
+        with span("grounded.ingest.prune", {"grounded.ingest.documents": len(plan.remove)}, parent=root):
+            for doc_id in plan.remove:
+                self.store.delete_document(collection, doc_id)
+                report.removed += 1
+        with span("grounded.ingest.flush", parent=root):
+            self.store.flush(collection)
         report.seconds = round(time.perf_counter() - started, 3)
         return report
 
@@ -218,12 +235,15 @@ class Ingestor:
         plan.untouched = len(stored_roots.keys() - in_scope - present)
         return plan
 
-    def _write(self, collection: str, batch: list[_Pending], report: IngestReport, progress: Progress) -> None:
+    def _write(self, root, collection: str, batch: list[_Pending], report: IngestReport, progress: Progress) -> None:
         chunks = [c for p in batch for c in p.chunks]
         if not chunks:
             return
-        dense = self.embedder.embed([c.embedding_text() for c in chunks])  # packed by token count inside
-        self.store.upsert(collection, chunks, dense, [v for p in batch for v in p.sparse])
+        texts = [c.embedding_text() for c in chunks]
+        with span("grounded.ingest.embed", {"grounded.ingest.chunks": len(chunks)}, parent=root):
+            dense = self.embedder.embed(texts)  # packed by token count inside; BM25 was encoded by the parse side
+        with span("grounded.ingest.write", {"grounded.ingest.chunks": len(chunks)}, parent=root):
+            self.store.upsert(collection, chunks, dense, [v for p in batch for v in p.sparse])
         for p in batch:
             if not p.is_new:  # a new document has no other version to remove
                 self.store.delete_document(collection, p.doc.doc_id, keep_hash=p.doc.content_hash)

@@ -1,6 +1,6 @@
 """The one orchestrator the CLI, the API and the evals all call: a short list of steps over one `AnswerRun`,
 
-    refuse -> retrieve -> gate -> generate -> fall back -> verify -> conclude
+    refuse -> retrieve -> gate -> generate -> fall back -> verify -> withhold injected -> conclude
 
 each of which reads the run, fills in its part and may end the answer by setting `run.outcome`. Streams send
 only sentences that passed verification; `ask` keeps only the final answer. Whether the extractive fallback
@@ -14,8 +14,9 @@ from __future__ import annotations
 import time
 from typing import Callable, Iterator
 
-from grounded.contracts import Answer, AnswerStatus, TraceRecord, Versions
-from grounded.settings import GateSettings, GeneratorSettings
+from grounded.contracts import Answer, AnswerStatus, BudgetReport, BudgetStep, TraceRecord, Versions
+from grounded.settings import BudgetSettings, GateSettings, GeneratorSettings
+from grounded.telemetry import span, version_attributes
 from grounded.traces import TraceStore
 from grounded.retrieval.events import FinalEvent, RetractEvent, RetrievalEvent, StreamEvent
 from grounded.retrieval.gate import GateDecision, decide, signals
@@ -24,8 +25,11 @@ from grounded.retrieval.live import complete_sentences, sync_shown
 from grounded.retrieval.policy import refusal_reason
 from grounded.retrieval.prompts import NO_ANSWER, PROMPTS
 from grounded.retrieval.run import AnswerRun, AskRequest, Outcome
-from grounded.retrieval.search import Searcher
+from grounded.retrieval.budget import Budget, BudgetExhausted
+from grounded.retrieval.cache import AnswerCache, answer_key
+from grounded.retrieval.search import Searcher, check_access
 from grounded.retrieval.sources import show_sources
+from grounded.retrieval.untrusted import check_answer
 from grounded.retrieval.verify import CitationVerifier
 
 __all__ = ["AnswerService", "AskRequest"]
@@ -50,13 +54,18 @@ class AnswerService:
         gate_settings: GateSettings,
         embedder_name: str,
         generator_settings: GeneratorSettings | None = None,
+        cache: AnswerCache | None = None,
+        profile: str = "default",
+        budget: BudgetSettings | None = None,
     ) -> None:
         self.searcher, self.generator, self.fallback = searcher, generator, fallback
         self.verifier, self.traces, self.gate_settings = verifier, traces, gate_settings
         self.embedder_name = embedder_name
         self.generator_settings = generator_settings or GeneratorSettings()
+        self.cache, self.profile, self.budget = cache, profile, budget or BudgetSettings()
         self.steps: list[Step] = [
-            self._refuse, self._retrieve, self._gate, self._generate, self._fall_back, self._verify, self._conclude
+            self._refuse, self._resolve, self._retrieve, self._gate, self._generate, self._fall_back, self._verify,
+            self._withhold_injected, self._conclude,
         ]
 
     def ask(self, request: AskRequest) -> Answer:
@@ -70,11 +79,26 @@ class AnswerService:
     def stream(self, request: AskRequest, live: bool = True) -> Iterator[StreamEvent]:
         """`live`: stream the generator and send each sentence as soon as it is verified (else verify once)."""
         run = AnswerRun(request=request)
-        for step in self.steps:
-            yield from step(run, live)
-            if run.outcome is not None:
-                break
-        yield from self._finish(run)
+        known = self._known_versions()
+        with span("grounded.answer", {"grounded.collection": request.collection, **known}) as root:
+            for step in self.steps:  # one OpenTelemetry span per step (grounded/telemetry.py: off unless configured)
+                with span(f"grounded.answer.{step.__name__.strip('_')}", known, parent=root):
+                    yield from step(run, live)
+                if run.outcome is not None:
+                    break
+            with span("grounded.answer.finish", known, parent=root):
+                for event in self._finish(run):
+                    if isinstance(event, FinalEvent):
+                        root.set_attributes({"grounded.status": event.answer.status.value,
+                                             **version_attributes(event.answer.versions)})
+                    yield event
+
+    def _known_versions(self) -> dict[str, str]:
+        """The contract's versions known before a run (the index version and variant are added at the end)."""
+        return version_attributes({
+            "prompt": PROMPTS[self.generator_settings.prompt_form], "generator": self.generator.name,
+            "model": self.generator.model, "embedder": self.embedder_name, "index": INDEX_VERSION,
+        })
 
     # ------------------------------------------------------------------------------------------- steps
 
@@ -84,11 +108,34 @@ class AnswerService:
             run.outcome = Outcome(status=AnswerStatus.REFUSED, confidence=1.0, missing_information=reason)
         return iter(())
 
+    def _resolve(self, run: AnswerRun, live: bool) -> Iterator[StreamEvent]:
+        """Pin the index version (alias -> concrete index), set the latency budget, and answer from the cache
+        when this exact question was answered on this version and profile (not with history)."""
+        r = run.request
+        check_access(r.collection, r.allowed_collections)
+        run.index_version = self.searcher.resolve(r.collection)
+        limit_ms = r.budget_ms or self.budget.total_ms
+        if limit_ms:
+            run.budget = Budget(limit_ms, self.budget, run.started)
+            deadline_s = max(0.001, limit_ms - self.budget.verify_reserve_ms) / 1000
+            run.request = r.model_copy(update={"deadline_s": min(r.deadline_s or deadline_s, deadline_s)})
+        if self.cache is not None and r.cache and not r.history:
+            run.cache_key = answer_key(run.index_version, self.searcher.store_revision(run.index_version),
+                                       r.question, r.filters, r.top_k, self.profile)
+            hit = self.cache.get(run.cache_key)
+            if hit is not None:
+                run.cached, run.evidence = hit
+                run.outcome = Outcome(status=run.cached.status, confidence=run.cached.confidence)
+        return iter(())
+
     def _retrieve(self, run: AnswerRun, live: bool) -> Iterator[StreamEvent]:
         r = run.request
         with run.timed("retrieve"):
-            run.evidence = self.searcher.search(r.collection, r.question, r.filters, r.top_k, r.allowed_collections)
+            run.evidence = self.searcher.search(r.collection, r.question, r.filters, r.top_k, r.allowed_collections,
+                                                index_version=run.index_version)
         yield RetrievalEvent(evidence=run.evidence)
+        if run.budget is not None and run.budget.passed(BudgetStep.RETRIEVE):
+            run.exhausted = BudgetStep.RETRIEVE
 
     def _gate(self, run: AnswerRun, live: bool) -> Iterator[StreamEvent]:
         with run.timed("gate"):
@@ -109,17 +156,25 @@ class AnswerService:
     def _generate(self, run: AnswerRun, live: bool) -> Iterator[StreamEvent]:
         g = self.generator_settings
         run.sources = show_sources(run.request.question, run.evidence, g.max_sources, g.excerpt_chars)
+        if run.exhausted is not None:  # no time left for the generator: straight to the fallback
+            run.fallback = str(BudgetExhausted(run.exhausted, run.budget.limit_ms))
+            return
         request = self._generation_request(run)
         started, verify_ms = time.perf_counter(), run.timings_ms.get("verify", 0.0)
         try:
             if live:
                 run.generation = yield from self._stream_verified(run, request)
+            elif run.budget is not None:
+                run.generation = run.budget.generate(self.generator, request)
             else:
                 run.generation = self.generator.generate(request)
             error = None
         except GeneratorError as exc:
             error = str(exc)[:300]
             run.fallback = f"{self.generator.name} generator failed: {error}"
+            if run.budget is not None and (isinstance(exc, BudgetExhausted) or run.budget.passed(BudgetStep.GENERATE)):
+                run.exhausted = BudgetStep.GENERATE
+                run.fallback = str(BudgetExhausted(BudgetStep.GENERATE, run.budget.limit_ms))
         ms = (time.perf_counter() - started) * 1000 - (run.timings_ms.get("verify", 0.0) - verify_ms)
         run.timings_ms["generate"] = round(ms, 2)
         run.record(self.generator.name, self.generator.model, run.generation, error, ms)
@@ -152,6 +207,19 @@ class AnswerService:
             run.verified = self.verifier.verify(run.generation.text, _blocks(run))
         run.removed += run.verified.removed
         yield from sync_shown(run, run.verified)
+
+    def _withhold_injected(self, run: AnswerRun, live: bool) -> Iterator[StreamEvent]:
+        """Documents are untrusted: flag citations of instruction-like text, and withhold an answer that only
+        follows or restates such an instruction (retrieval/untrusted.py)."""
+        verified = run.verified
+        if verified is not None and verified.kept:
+            check = check_answer(run.request.question, verified.text, verified.citations, _blocks(run))
+            verified.citations = check.citations
+            if check.withheld:
+                run.outcome = Outcome(
+                    status=AnswerStatus.NO_ANSWER, confidence=_confidence(run, 0.5), missing_information=check.withheld
+                )
+        yield from ()
 
     def _conclude(self, run: AnswerRun, live: bool) -> Iterator[StreamEvent]:
         verified = run.verified
@@ -205,6 +273,16 @@ class AnswerService:
     def _finish(self, run: AnswerRun) -> Iterator[StreamEvent]:
         outcome = run.outcome
         assert outcome is not None
+        if run.cached is not None:
+            answer = run.cached.model_copy(update={
+                "trace_id": run.trace_id, "cached": True, "budget": self._budget_report(run),
+                "timings_ms": {"total": round((time.perf_counter() - run.started) * 1000, 2)}})
+            self.traces.write(TraceRecord(trace_id=run.trace_id, collection=run.request.collection,
+                                          question=run.request.question, retrieved=_retrieved(run), answer=answer))
+            if run.evidence:
+                yield RetrievalEvent(evidence=run.evidence)
+            yield FinalEvent(answer=answer)
+            return
         answered = outcome.status in (AnswerStatus.ANSWERED, AnswerStatus.PARTIAL)
         if run.shown and not answered:
             yield RetractEvent(reason=outcome.missing_information or outcome.status.value)
@@ -222,7 +300,9 @@ class AnswerService:
             versions=Versions(
                 prompt=PROMPTS[self.generator_settings.prompt_form], generator=run.generator_name or self.generator.name,
                 model=run.generator_model or self.generator.model, embedder=self.embedder_name, index=INDEX_VERSION,
+                index_version=run.index_version, variant=self.profile,
             ),
+            budget=self._budget_report(run),
             usage=run.usage(self.generator_settings),
             timings_ms=dict(run.timings_ms),
             fallback=run.fallback,
@@ -230,16 +310,18 @@ class AnswerService:
         )
         self.traces.write(TraceRecord(
             trace_id=run.trace_id, collection=run.request.collection, question=run.request.question,
-            retrieved=[
-                dict(chunk_id=e.chunk.chunk_id, doc_id=e.chunk.doc_id, score=e.score, dense_score=e.dense_score,
-                     sparse_score=e.sparse_score, dense_rank=e.dense_rank, sparse_rank=e.sparse_rank)
-                for e in run.evidence
-            ],
+            retrieved=_retrieved(run),
             gate=run.gate.model_dump(mode="json") if run.gate else {},
             raw_output=run.calls[-1].text if run.calls else None,
             generations=run.calls, removed=run.removed, answer=answer,
         ))
+        if run.cache_key is not None and self.cache is not None:
+            self.cache.put(run.cache_key, answer, run.evidence)
         yield FinalEvent(answer=answer)
+
+    @staticmethod
+    def _budget_report(run: AnswerRun) -> BudgetReport | None:
+        return BudgetReport(limit_ms=run.budget.limit_ms, exhausted=run.exhausted) if run.budget else None
 
 
 def _blocks(run: AnswerRun):
@@ -258,3 +340,12 @@ def _is_no_answer(text: str) -> bool:
 def _followup(options: list[str]) -> str:
     listed = ", ".join(f'"{o}"' for o in options[:-1]) + f' or "{options[-1]}"'
     return f"Your question could refer to several things: {listed}. Which one do you mean?"
+
+
+def _retrieved(run: AnswerRun) -> list[dict]:
+    """The trace's view of the evidence: which chunks, with the scores and ranks that found them."""
+    return [
+        dict(chunk_id=e.chunk.chunk_id, doc_id=e.chunk.doc_id, score=e.score, dense_score=e.dense_score,
+             sparse_score=e.sparse_score, dense_rank=e.dense_rank, sparse_rank=e.sparse_rank)
+        for e in run.evidence
+    ]

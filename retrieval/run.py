@@ -10,9 +10,10 @@ from contextlib import contextmanager
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from grounded.contracts import AnswerStatus, Evidence, GenerationRecord, RemovedSentence, Usage
+from grounded.contracts import Answer, AnswerStatus, BudgetStep, Evidence, GenerationRecord, RemovedSentence, Usage
 from grounded.settings import GeneratorSettings
 from grounded.store import SearchFilter
+from grounded.retrieval.budget import Budget
 from grounded.retrieval.gate import GateVerdict
 from grounded.retrieval.generators.base import ChatTurn, Generation, ShownSource
 from grounded.retrieval.verify import Verified
@@ -29,6 +30,8 @@ class AskRequest(BaseModel):
         default=None, gt=0, description="answer within this many seconds: the generator call is cut short at the "
         "deadline and the answer falls back; None = the generator's own timeout"
     )
+    cache: bool = Field(default=True, description="may be answered from the answer cache (evals say no)")
+    budget_ms: float | None = Field(default=None, gt=0, le=600_000, description="latency budget; None = the setting")
 
 
 class Outcome(BaseModel):
@@ -60,6 +63,11 @@ class AnswerRun(BaseModel):
     timings_ms: dict[str, float] = Field(default_factory=dict)
     shown: list[str] = Field(default_factory=list, description="verified sentences already streamed")
     announced: set[int] = Field(default_factory=set, description="citation markers already streamed")
+    index_version: str | None = Field(default=None, description="the concrete index this answer reads")
+    cache_key: tuple | None = None
+    cached: Answer | None = Field(default=None, description="the answer-cache hit that ends this run")
+    budget: Budget | None = None
+    exhausted: BudgetStep | None = None
 
     @contextmanager
     def timed(self, step: str):

@@ -1,29 +1,13 @@
-"""Small text utilities shared by the gate, the extractive generator and the citation checker."""
+"""Retrieval-side text heuristics (required terms, overlap, quotable spans) on top of the kernel toolkit."""
 
 from __future__ import annotations
 
 import re
 
-_WORD = re.compile(r"[A-Za-z0-9]+(?:[.,'-][A-Za-z0-9]+)*")
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(\[])|\n+")
+from grounded.text import STOPWORDS, content_words, sentence_spans, stems, words
 
-STOPWORDS = frozenset(
-    """a an the and or but if of at by for with about against between into through during before after above
-    below to from up down in out on off over under again further then once here there when where why how all any
-    both each few more most other some such no nor not only own same so than too very can will just should now
-    is are was were be been being have has had having do does did doing i me my we our you your he him his she
-    her it its they them their what which who whom this that these those am would could may might must shall
-    much many get got tell please know let us""".split()
-)
-
-
-def words(text: str) -> list[str]:
-    return [w.lower() for w in _WORD.findall(text)]
-
-
-def content_words(text: str) -> list[str]:
-    return [w for w in words(text) if w not in STOPWORDS]
-
+__all__ = ["content_words", "missing_terms", "overlap", "quote_candidates", "required_terms", "row_as_sentence",
+           "sentence_spans", "stems", "words"]
 
 _NAME_OR_NUMBER = re.compile(r"(?<!^)(?<![.?!]\s)\b([A-Z][A-Za-z0-9-]+|[A-Za-z-]*\d[A-Za-z0-9.,/-]*)")
 
@@ -49,37 +33,6 @@ def missing_terms(terms: set[str], text: str) -> set[str]:
     present = set(words(text))
     prefixes = {w.split("-")[0] for w in present if "-" in w}
     return {t for t in terms if t not in present and t.replace(",", "") not in present and t not in prefixes}
-
-
-def stem(word: str) -> str:
-    """A light suffix stripper: enough to match 'approvals'/'approved' with 'approve'."""
-    for suffix in ("ing", "ed", "es", "s"):
-        if len(word) > len(suffix) + 3 and word.endswith(suffix):
-            return word[: -len(suffix)]
-    return word
-
-
-def stems(text: str) -> set[str]:
-    return {stem(w) for w in content_words(text)}
-
-
-def sentence_spans(text: str) -> list[tuple[int, int]]:
-    """(start, end) of each sentence or line in `text`, trimmed of surrounding whitespace."""
-    spans = []
-    start = 0
-    for m in _SENTENCE_END.finditer(text):
-        spans.append((start, m.start()))
-        start = m.end()
-    spans.append((start, len(text)))
-    out = []
-    for s, e in spans:
-        while s < e and text[s].isspace():
-            s += 1
-        while e > s and text[e - 1].isspace():
-            e -= 1
-        if e > s:
-            out.append((s, e))
-    return out
 
 
 def overlap(query_stems: set[str], text: str) -> float:

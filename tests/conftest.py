@@ -99,3 +99,26 @@ def corpus_copy(tmp_path) -> Path:
         (dst / rel).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(DEMO / rel, dst / rel)
     return dst
+
+
+SMALL_GOLDEN_IDS = ("g010", "g011", "g018", "g019", "g028", "g029", "g031", "g032", "g040", "g049", "g057")
+
+
+@pytest.fixture
+def worse_build() -> dict:
+    """Index settings that measurably hurt: 32-token chunks embedded through a 16-token window."""
+    return {"chunk": {"max_tokens": 32, "overlap_tokens": 0}, "embed": {"max_seq_length": 16}}
+
+
+@pytest.fixture
+def small_golden(tmp_path, corpus_copy) -> Path:
+    """An eval dataset over `corpus_copy`: the golden questions about those six documents plus two off-topic."""
+    import json
+
+    root = tmp_path / "small-golden"
+    root.mkdir()
+    (root / "corpus").symlink_to(corpus_copy)
+    lines = (REPO / "data" / "golden" / "questions.jsonl").read_text().splitlines()
+    keep = [line for line in lines if line.strip() and json.loads(line)["id"] in SMALL_GOLDEN_IDS]
+    (root / "questions.jsonl").write_text("\n".join(keep) + "\n")
+    return root

@@ -49,5 +49,5 @@ def test_wheel_holds_every_stage_and_its_data_files(wheel):
     for module in ("grounded/ingest/sync.py", "grounded/retrieval/answer.py", "grounded/api/app.py",
                    "grounded/evals/run.py", "grounded/cli/__init__.py", "grounded/app.py"):
         assert module in names
-    for data in ("grounded/retrieval/prompts/",):
+    for data in ("grounded/retrieval/prompts/", "grounded/api/static/"):
         assert any(n.startswith(data) and not n.endswith(".py") for n in names), data

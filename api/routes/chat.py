@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from fastapi import APIRouter
 from starlette.responses import StreamingResponse
 
-from grounded.api.deps import AnswersDep, MetricsDep, PrincipalDep, StoreDep, ask_request, granted_collection
+from grounded.api.deps import ComponentsDep, MetricsDep, PrincipalDep, StoreDep, ask_request, granted_collection
 from grounded.api.errors import describe, log_failure
 from grounded.api.metrics import Metrics
 from grounded.api.schemas import ChatRequest
@@ -42,10 +42,12 @@ def _events(events: Iterator[StreamEvent], metrics: Metrics) -> Iterator[str]:
 
 @router.post("/chat", response_model=Answer, responses=SSE_DOC)
 def chat(
-    body: ChatRequest, principal: PrincipalDep, store: StoreDep, answers: AnswersDep, metrics: MetricsDep
+    body: ChatRequest, principal: PrincipalDep, store: StoreDep, components: ComponentsDep, metrics: MetricsDep
 ) -> Answer | StreamingResponse:
     """Answer a question from one collection, with citations, or say the documents do not hold the answer."""
     granted_collection(store, principal, body.collection)
+    variant = components.router.route(body.collection, body.conversation_id or body.user_id, principal.key_id)
+    answers = components.answers_for(variant)
     request = ask_request(
         principal,
         collection=body.collection,
@@ -53,6 +55,7 @@ def chat(
         history=body.history,
         filters=body.filters,
         top_k=body.top_k,
+        budget_ms=body.budget_ms,
     )
     if body.stream:
         return sse_response(_events(primed(answers.stream(request)), metrics))

@@ -7,8 +7,8 @@ from fastapi.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from grounded.api import uploads
-from grounded.api.deps import ComponentsDep, EditableCollection, JobsDep, ReadableCollection, SettingsDep, StoreDep
-from grounded.api.jobs import sync_work
+from grounded.api.deps import EditableCollection, JobsDep, ReadableCollection, SettingsDep, StoreDep
+from grounded.api.jobs import IngestSpec
 from grounded.api.schemas import JobKind, JobOut
 from grounded.contracts import DocumentInfo
 from grounded.store import doc_versions, list_documents
@@ -38,9 +38,7 @@ def list_collection_documents(info: ReadableCollection, store: StoreDep) -> list
 
 
 @router.post("", status_code=status.HTTP_202_ACCEPTED, openapi_extra=UPLOAD_BODY)
-async def upload_documents(
-    request: Request, info: EditableCollection, settings: SettingsDep, jobs: JobsDep, components: ComponentsDep
-) -> JobOut:
+async def upload_documents(request: Request, info: EditableCollection, settings: SettingsDep, jobs: JobsDep) -> JobOut:
     """Upload one or more files (md, txt, html, pdf, docx) as `files` parts and start a job ingesting them.
 
     The key and the declared size are checked before the body is read.
@@ -49,18 +47,18 @@ async def upload_documents(
     async with request.form(max_files=uploads.MAX_FILES, max_fields=uploads.MAX_FIELDS) as form:
         files = [value for key, value in form.multi_items() if key == "files" and isinstance(value, UploadFile)]
         names = uploads.checked_names(files)
-        folder = uploads.uploads_dir(settings, info.name)
-        await run_in_threadpool(uploads.save, files, names, folder)
-    work = sync_work(components, info.name, folder, prune=True, remember_source=False, doc_prefix=UPLOADS_PREFIX)
-    return jobs.submit(JobKind.UPLOAD, info.name, work)
+        batch = uploads.new_batch(settings, info.name)
+        await run_in_threadpool(uploads.save, files, names, batch, settings.api.max_file_mb)
+    # adds or replaces these files only: never prunes (documents are removed with DELETE)
+    spec = IngestSpec(path=str(batch), remember_source=False, doc_prefix=UPLOADS_PREFIX, discard_path=True)
+    return jobs.submit(JobKind.UPLOAD, info.name, spec)
 
 
 @router.delete("/{doc_id:path}", status_code=status.HTTP_204_NO_CONTENT)
-def delete_document(info: EditableCollection, doc_id: str, store: StoreDep, settings: SettingsDep) -> Response:
-    """Remove every chunk of the document (and its uploaded copy, if it came from an upload)."""
+def delete_document(info: EditableCollection, doc_id: str, store: StoreDep) -> Response:
+    """Remove every chunk of the document."""
     if doc_id not in doc_versions(store, info.name):
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"document not found in '{info.name}': {doc_id}")
     store.delete_document(info.name, doc_id)
     store.flush(info.name)
-    uploads.remove(uploads.uploads_dir(settings, info.name), doc_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

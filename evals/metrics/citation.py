@@ -1,4 +1,5 @@
-"""Citation precision and recall of one answer, with a caller-chosen support checker.
+"""Citation precision and recall of one answer. Support is decided by the answer pipeline's own judge
+(retrieval/judge.py, with the verifier's thresholds) unless the caller passes another checker.
 
 Conventions: an answer with no sentences (e.g. an abstention) has ``precision = recall = None``;
 an answer with sentences but no citations has ``precision = None`` (nothing to judge) and
@@ -8,10 +9,25 @@ an answer with sentences but no citations has ``precision = None`` (nothing to j
 
 from collections.abc import Callable, Sequence
 
+from functools import lru_cache
+
 from pydantic import BaseModel, Field
 
 SupportChecker = Callable[[str, str], bool]
 """``supports(sentence, quote)``: does the quoted evidence support the sentence?"""
+
+
+@lru_cache(maxsize=1)
+def _judge():
+    from grounded.retrieval.judge import Judge
+    from grounded.retrieval.verify import VERIFIER_THRESHOLDS
+
+    return Judge(VERIFIER_THRESHOLDS)
+
+
+def judge_supports(sentence: str, quote: str) -> bool:
+    """The verifier's judge (cheap path) on the quote alone: does it back every part of the sentence?"""
+    return _judge().judge(sentence, [quote]).supported
 
 
 class CitedSentence(BaseModel):
@@ -32,7 +48,7 @@ class CitationScores(BaseModel):
     n_supported_citations: int
 
 
-def citation_scores(sentences: Sequence[CitedSentence], supports: SupportChecker) -> CitationScores:
+def citation_scores(sentences: Sequence[CitedSentence], supports: SupportChecker = judge_supports) -> CitationScores:
     """Precision: share of citations whose quote supports the sentence citing it.
     Recall: share of sentences carrying at least one supporting citation."""
     n_citations = n_supported_citations = n_supported_sentences = 0

@@ -5,13 +5,37 @@ HTTP client paths start without torch, unstructured, llama-index or ragas (tests
 A new command group: add a module with its own `typer.Typer()` and one `app.add_typer(...)` line below.
 """
 
+from importlib.metadata import version
+from typing import Annotated
+
 import typer
 
-from grounded.cli import ask, collections, evals, ingest, serve
+from grounded.cli import ask, collections, evals, ingest, rollout, serve, verify
+from grounded.quiet import quiet_libraries
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="Grounded: answers only from your documents.")
 app.add_typer(ingest.app)
 app.add_typer(ask.app)
 app.add_typer(serve.app)
 app.add_typer(evals.app, name="eval")
+app.add_typer(verify.app)
 app.add_typer(collections.app, name="collections")
+app.add_typer(rollout.app)
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        typer.echo(f"grounded {version('grounded')}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    _version: Annotated[
+        bool, typer.Option("--version", callback=_print_version, is_eager=True, help="print the version and exit")
+    ] = False,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="show library logs and model-loading progress bars")
+    ] = False,
+) -> None:
+    quiet_libraries(verbose)

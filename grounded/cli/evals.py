@@ -70,9 +70,16 @@ def run_cmd(
     retrieval_only: Annotated[bool, typer.Option("--retrieval-only", help="rank documents only (top 100)")] = False,
     judge: Annotated[Judge, typer.Option(help="LLM judge for RAGAS LLM metrics")] = Judge.NONE,
     profile: Annotated[Optional[Path], typer.Option("--profile")] = None,
+    profiles: Annotated[Optional[str], typer.Option(
+        "--profiles", help="A,B: run two answer profiles side by side (reports in OUT/A, OUT/B, OUT/comparison.md)")
+    ] = None,
 ) -> None:
     """Ask every question as the API would, score it, write report.json/report.md/plots, apply the gate."""
     require_extra("eval", "ragas", "matplotlib")
+    if profiles is not None:
+        _run_profiles(dataset_path, collection, [p.strip() for p in profiles.split(",") if p.strip()], out, limit,
+                      profile)
+        return
     from grounded.evals.datasets import DatasetError, load_dataset
     from grounded.evals.gate import load_gate
     from grounded.evals.plots import write_plots
@@ -110,6 +117,36 @@ def run_cmd(
         for f in report.gate.failures:
             err.print(f"[red]gate failed[/red] {f.metric}: {f.reason}")
         raise typer.Exit(1)
+
+
+def _run_profiles(dataset_path: Path, collection: str, names: list[str], out: Path, limit: int | None,
+                  profile: Path | None) -> None:
+    from grounded.evals.compare import comparison_rows, profile_reports
+    from grounded.evals.datasets import DatasetError, load_dataset
+    from grounded.retrieval.variants import UnknownProfile
+    from rich.table import Table
+
+    if len(names) != 2:
+        err.print("[red]--profiles takes two profile names: A,B ('default' is the configured settings)[/red]")
+        raise typer.Exit(2)
+    with open_components(settings_or_exit(profile)) as components:
+        if components.store.get_collection(collection) is None:
+            err.print(f"[red]collection not found: {collection}[/red]")
+            raise typer.Exit(2)
+        try:
+            reports = profile_reports(components, load_dataset(dataset_path), dataset_path, collection, names, out,
+                                      limit)
+        except (DatasetError, FileNotFoundError, UnknownProfile) as exc:
+            err.print(f"[red]{exc}[/red]")
+            raise typer.Exit(2) from exc
+    table = Table(title=f"{dataset_path}: {' vs '.join(names)}")
+    for col in ("metric", *names, "Δ"):
+        table.add_column(col)
+    fmt = lambda v: "—" if v is None else f"{v:.3f}"  # noqa: E731
+    for name, values, delta in comparison_rows(reports):
+        table.add_row(name, *(fmt(v) for v in values), fmt(delta))
+    Console(file=sys.stdout).print(table)
+    err.print(f"reports: {out / 'comparison.md'}")
 
 
 def _print_summary(report) -> None:

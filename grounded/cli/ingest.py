@@ -4,6 +4,7 @@ root: see ingest/roots.py), or with --dry-run show the plan."""
 from __future__ import annotations
 
 import sys
+import time
 from pathlib import Path
 from typing import Annotated
 
@@ -12,7 +13,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, ProgressColum
 from rich.text import Text
 
 from grounded.contracts import IngestReport
-from grounded.cli.common import EXIT_OK, EXIT_PARTIAL, EXIT_USAGE, CollectionOpt, ProfileOpt, err, open_components, settings_or_exit
+from grounded.cli.common import EXIT_OK, EXIT_PARTIAL, EXIT_USAGE, CollectionOpt, ProfileOpt, err, exit_with, open_components, settings_or_exit
+from grounded.cli.remote import RemoteError, server_for
 
 app = typer.Typer()
 
@@ -41,6 +43,41 @@ class _RichProgress:
         self.p.advance(self.chunks, n)
 
 
+class _LineProgress:
+    """Piped or logged output: a plain line at the start, at most every INTERVAL_S, and when the files are done."""
+
+    INTERVAL_S = 5.0
+
+    def __init__(self, collection: str, path: Path) -> None:
+        self.collection, self.total, self.files, self.chunks = collection, None, 0, 0
+        self.started = self.printed = time.monotonic()
+        self._line(f"reading {path}")
+
+    def start(self, total_files: int) -> None:
+        self.total = total_files
+        self._update(force=True)
+
+    def file_done(self, doc_id: str) -> None:
+        self.files += 1
+        self._update(force=self.files == self.total)
+
+    def chunks_written(self, n: int) -> None:
+        self.chunks += n
+        self._update()
+
+    def _update(self, force: bool = False) -> None:
+        now = time.monotonic()
+        if force or now - self.printed >= self.INTERVAL_S:
+            self.printed = now
+            total = "?" if self.total is None else self.total
+            elapsed = max(now - self.started, 1e-9)
+            self._line(f"{self.files}/{total} files, {self.chunks} chunks written, {elapsed:.0f}s "
+                       f"({self.files / elapsed:.1f} docs/s, {self.chunks / elapsed:.1f} chunks/s)")
+
+    def _line(self, text: str) -> None:
+        print(f"ingest {self.collection}: {text}", file=sys.stderr, flush=True)
+
+
 @app.command()
 def ingest(
     path: Annotated[Path, typer.Argument(help="folder of md/txt/html/pdf/docx files, one such file, or a corpus.jsonl")],
@@ -56,25 +93,20 @@ def ingest(
 ) -> None:
     """Ingest PATH into a collection: unchanged files are skipped, changed ones replaced, and (with --prune)
     documents of the same source root under PATH that are gone from it removed. A collection remembers every
-    root it was synced from; PATH inside a known folder keeps that folder's doc ids."""
-    from grounded.ingest.sync import EmbedderMismatch
-
+    root it was synced from; PATH inside a known folder keeps that folder's doc ids. While a server runs on this
+    GROUNDED_HOME, the server runs the ingest (as a job) and this command waits for it."""
     if not path.exists():
         err.print(f"[red]no such file or folder:[/red] {path}")
         raise typer.Exit(EXIT_USAGE)
-    with open_components(settings_or_exit(profile)) as components:
-        try:
-            ingestor = components.ingestor()
-            if as_json or dry_run:
-                report = ingestor.sync(collection, path, prune=prune, dry_run=dry_run)
-            else:
-                columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), _RateColumn(),
-                           TimeElapsedColumn())
-                with Progress(*columns, console=err, transient=True) as progress:
-                    report = ingestor.sync(collection, path, prune=prune, progress=_RichProgress(progress))
-        except EmbedderMismatch as exc:
-            err.print(f"[red]{exc}[/red]")
-            raise typer.Exit(EXIT_USAGE) from exc
+    settings = settings_or_exit(profile)
+    remote = server_for(settings)
+    if remote is not None:
+        if dry_run:
+            remote.close()
+            exit_with("--dry-run cannot run through the running server on this GROUNDED_HOME; stop it to plan")
+        report = _ingest_through(remote, collection, path, prune)
+    else:
+        report = _ingest_here(settings, collection, path, prune, as_json, dry_run)
     if as_json:
         sys.stdout.write(report.model_dump_json() + "\n")
     else:
@@ -110,3 +142,36 @@ def print_report(report: IngestReport) -> None:
         err.print(f"  [yellow]skipped[/yellow] {s.path}: {s.reason}")
     for f in report.failed:
         err.print(f"  [red]failed[/red] {f.path}: {f.error}")
+
+
+def _ingest_through(remote, collection: str, path: Path, prune: bool) -> IngestReport:
+    """The server (which owns this GROUNDED_HOME) runs the ingest as a job; its report, as a local run gives."""
+    err.print(f"a grounded server (pid {remote.info.pid}) owns this GROUNDED_HOME: ingesting through it")
+    try:
+        job = remote.ingest(collection, path, prune)
+    except RemoteError as exc:
+        exit_with(str(exc))
+    finally:
+        remote.close()
+    if job["status"] != "succeeded":
+        exit_with(f"the server's ingest job failed: {job.get('error')}")
+    return IngestReport.model_validate(job["report"])
+
+
+def _ingest_here(settings, collection: str, path: Path, prune: bool, as_json: bool, dry_run: bool) -> IngestReport:
+    from grounded.ingest.sync import EmbedderMismatch
+
+    with open_components(settings) as components:
+        try:
+            ingestor = components.ingestor()
+            if as_json or dry_run:
+                return ingestor.sync(collection, path, prune=prune, dry_run=dry_run)
+            if not err.is_terminal:
+                return ingestor.sync(collection, path, prune=prune, progress=_LineProgress(collection, path))
+            columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), _RateColumn(),
+                       TimeElapsedColumn())
+            with Progress(*columns, console=err, transient=True) as progress:
+                return ingestor.sync(collection, path, prune=prune, progress=_RichProgress(progress))
+        except EmbedderMismatch as exc:
+            err.print(f"[red]{exc}[/red]")
+            raise typer.Exit(EXIT_USAGE) from exc

@@ -6,7 +6,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from grounded.cli.common import ProfileOpt, settings_or_exit
+from grounded.cli.common import ProfileOpt, refuse_if_served, settings_or_exit
 
 app = typer.Typer()
 
@@ -20,4 +20,6 @@ def serve(
     """Run the HTTP API (chat, OpenAI-compatible chat, collections, ingest jobs, traces, health, metrics)."""
     from grounded.api.serve import serve as run_server
 
-    run_server(settings_or_exit(profile), host=host, port=port)
+    settings = settings_or_exit(profile)
+    refuse_if_served(settings)
+    run_server(settings, host=host, port=port)

@@ -8,11 +8,12 @@ document (complete, partial, stale) is read from the store itself and can never 
 from __future__ import annotations
 
 from collections import defaultdict
+from pathlib import Path
 from enum import StrEnum
-from typing import Any, Iterable, Protocol
+from typing import Annotated, Any, Iterable, Protocol
 
 import numpy as np
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StringConstraints
 
 from grounded.contracts import Chunk, CollectionInfo, DocumentInfo, Evidence
 from grounded.sparse import SparseVec
@@ -31,6 +32,14 @@ class CollectionNotFound(KeyError):
         return f"collection not found: {self.args[0]}"
 
 
+PayloadKey = Annotated[str, StringConstraints(pattern=r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$",
+                                             max_length=128)]
+"""A payload field, dotted for nested keys: Qdrant parses keys as paths, so brackets, quotes and empty parts
+are refused here rather than failing inside the store."""
+PayloadInt = Annotated[int, Field(ge=-(2**63), le=2**63 - 1)]
+"""Qdrant stores integers as 64-bit."""
+
+
 class SearchFilter(BaseModel):
     """Metadata filters; all given conditions must hold."""
 
@@ -38,7 +47,9 @@ class SearchFilter(BaseModel):
     under: str | None = Field(
         default=None, description="only documents whose doc_id lies under this folder, e.g. 'hr' (CLI: --under)"
     )
-    equals: dict[str, str | int | bool] = Field(default_factory=dict, description="payload key == value")
+    equals: dict[PayloadKey, str | bool | PayloadInt] = Field(
+        default_factory=dict, description="payload key (dotted path) == value"
+    )
 
     def is_empty(self) -> bool:
         return not self.doc_ids and not self.under and not self.equals
@@ -84,7 +95,11 @@ def doc_prefixes(doc_id: str) -> list[str]:
 
 
 def chunk_payload(chunk: Chunk) -> dict[str, Any]:
+    """What the store keeps of a chunk. Payloads reach API responses (citations, document lists), so an absolute
+    server path as `source` is stored as the document's relative id instead."""
     payload = chunk.model_dump(mode="json")
+    if Path(payload["source"]).is_absolute():
+        payload["source"] = chunk.doc_id
     payload["doc_prefixes"] = doc_prefixes(chunk.doc_id)
     return payload
 
@@ -143,6 +158,8 @@ class VectorStore(Protocol):
     def count(self, name: str) -> int: ...
     def flush(self, name: str) -> None: ...
     def search(self, name: str, query: StoreQuery) -> list[Evidence]: ...
+    def aliases(self) -> dict[str, str]: ...
+    def set_alias(self, alias: str, target: str | None) -> None: ...
     def ping(self) -> None: ...
     def close(self) -> None: ...
 

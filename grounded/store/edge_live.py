@@ -73,7 +73,10 @@ def load_shard(name: str, path: Path) -> EdgeShard:
         return EdgeShard.load(str(path))
     except Exception as exc:
         if "WouldBlock" in str(exc):
-            raise StoreUnavailable(f"collection '{name}' is in use by another process") from exc
+            raise StoreUnavailable(
+                f"collection '{name}' is in use by another process (a `grounded ingest` or a server on the same "
+                "GROUNDED_HOME); try again when it is done"
+            ) from exc
         raise
 
 

@@ -3,11 +3,14 @@
 Layout under `GROUNDED_HOME/collections/<name>/`: `collection.json` (model, dimension, source) and the live
 shard folder (edge_layout.py). The shard's write-ahead log makes every acknowledged update survive a kill -9. The
 HNSW index is built in the background, in a child process, and swapped in atomically (edge_live.py): reads and
-writes never wait for it.
+writes never wait for it. `aliases.json` maps collection names to concrete index versions (the embedded stand-in
+for Qdrant's collection aliases).
 """
 
 from __future__ import annotations
 
+import fcntl
+import json
 import shutil
 import threading
 from pathlib import Path
@@ -51,6 +54,7 @@ from grounded.store.edge_layout import write_atomic
 from grounded.store.edge_live import IndexPolicy, LiveCollection
 
 _META = "collection.json"
+_ALIASES = "aliases.json"
 _SCROLL_PAGE = 2048
 
 
@@ -76,6 +80,36 @@ class EmbeddedStore:
         self.index = index or IndexPolicy()
         self._open: dict[str, LiveCollection] = {}
         self._lock = threading.RLock()
+        self._aliases: tuple[tuple[int, int, int], dict[str, str]] | None = None
+
+    # ------------------------------------------------------------ aliases
+
+    def aliases(self) -> dict[str, str]:
+        """alias -> concrete collection; re-read only when the file was replaced (another process swapped)."""
+        path = self._root / _ALIASES
+        try:
+            st = path.stat()
+        except FileNotFoundError:
+            return {}
+        key = (st.st_ino, st.st_mtime_ns, st.st_size)
+        cached = self._aliases
+        if cached is None or cached[0] != key:
+            cached = (key, json.loads(path.read_text())["aliases"])
+            self._aliases = cached
+        return dict(cached[1])
+
+    def set_alias(self, alias: str, target: str | None) -> None:
+        """Point `alias` at `target` (None removes it) in one atomic write: temp file + os.replace. An flock
+        serialises writers across processes; readers never see a half-written map."""
+        path = self._root / _ALIASES
+        with self._lock, open(self._root / ".aliases.lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            current = json.loads(path.read_text())["aliases"] if path.is_file() else {}
+            if target is None:
+                current.pop(alias, None)
+            else:
+                current[alias] = target
+            write_atomic(path, json.dumps({"aliases": current}, indent=1))
 
     # ------------------------------------------------------------ collections
 
@@ -215,8 +249,11 @@ class EmbeddedStore:
         )
 
     def ping(self) -> None:
+        """The folder is there and every collection opens in this process (not held by another)."""
         if not self._root.is_dir():
             raise StoreUnavailable(f"store folder missing: {self._root}")
+        for info in self.list_collections():
+            self._live(info.name)
 
     def close(self) -> None:
         """A collection this process wrote to finishes its running index build first (see LiveCollection.close)."""

@@ -107,6 +107,22 @@ class ServerStore:
             return False
         return bool(self._call(self._client.delete_collection, collection_name=name))
 
+    # ------------------------------------------------------------ aliases
+
+    def aliases(self) -> dict[str, str]:
+        return {a.alias_name: a.collection_name for a in self._call(self._client.get_aliases).aliases}
+
+    def set_alias(self, alias: str, target: str | None) -> None:
+        """Qdrant applies one alias request's operations atomically: delete + create is a swap with no gap."""
+        ops: list = []
+        if alias in self.aliases():
+            ops.append(models.DeleteAliasOperation(delete_alias=models.DeleteAlias(alias_name=alias)))
+        if target is not None:
+            ops.append(models.CreateAliasOperation(
+                create_alias=models.CreateAlias(collection_name=target, alias_name=alias)))
+        if ops:
+            self._call(self._client.update_collection_aliases, change_aliases_operations=ops)
+
     def _require(self, name: str) -> None:
         if not self._call(self._client.collection_exists, name):
             raise CollectionNotFound(name)

@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field, SecretStr
 
 from grounded.contracts import Evidence
 from grounded.retrieval.prompts import NO_ANSWER, PROMPTS, PromptForm, system_prompt
+from grounded.retrieval.untrusted import SOURCES_NOTE, frame_source
 
 
 class ShownSource(BaseModel):
@@ -106,9 +107,9 @@ ANSWER_SCHEMA = {
 
 
 def render_sources(request: GenerationRequest) -> str:
-    blocks = [f'<source id="{s.marker}" from="{s.heading}">\n{s.excerpt}\n</source>' for s in request.sources]
+    blocks = [frame_source(s.marker, s.heading, s.excerpt) for s in request.sources]
     ask = "Answer (or NO_ANSWER):" if request.form is PromptForm.TEXT else "JSON:"
-    return "Sources:\n" + "\n".join(blocks) + f"\n\nQuestion: {request.question}\n{ask}"
+    return "Sources:\n" + "\n".join(blocks) + f"\n{SOURCES_NOTE}\n\nQuestion: {request.question}\n{ask}"
 
 
 def from_json_answer(raw: str) -> tuple[str, str | None]:

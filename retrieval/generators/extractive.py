@@ -8,6 +8,7 @@ from typing import Iterator
 import numpy as np
 
 from grounded.embedder import Embedder
+from grounded.injection import instruction_spans, overlaps
 from grounded.retrieval.generators.base import Endpoint, Generation, GenerationRequest, GeneratorInfo
 from grounded.retrieval.prompts import NO_ANSWER
 from grounded.retrieval.text import overlap, quote_candidates, row_as_sentence, stems
@@ -29,7 +30,10 @@ class ExtractiveGenerator:
         for source in request.sources:
             chunk = source.evidence.chunk
             headings = {h.strip().lower() for h in [chunk.title, *chunk.section.split(" > ")]}
+            injected = instruction_spans(source.excerpt)
             for s, e, scoring in quote_candidates(source.excerpt):
+                if overlaps(s, e, injected):
+                    continue  # text that instructs the assistant is data, never an answer
                 span = source.excerpt[s:e]
                 if span.strip(" .").lower() in headings or (scoring == span and len(span.split()) < 4):
                     continue  # a heading names a topic; it answers nothing

@@ -348,10 +348,14 @@ class LocalLLMServer:
             time.sleep(0.1)
 
     def openai_client(self, **kwargs):
-        """Convenience: an ``openai.OpenAI`` client bound to this server."""
+        """Convenience: an ``openai.OpenAI`` client bound to this server. It opens a fresh loopback connection per
+        request: a kept-alive connection that the server closed after a streamed answer was seen to fail the next
+        request ("Server disconnected without sending a response")."""
+        import httpx
         from openai import OpenAI
 
-        return OpenAI(base_url=self.base_url, api_key=self.api_key, **kwargs)
+        http = httpx.Client(limits=httpx.Limits(max_keepalive_connections=0))
+        return OpenAI(base_url=self.base_url, api_key=self.api_key, http_client=http, **kwargs)
 
     def __repr__(self) -> str:
         state = self._address or "stopped"

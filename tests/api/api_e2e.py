@@ -3,17 +3,25 @@
 from __future__ import annotations
 
 import json
+import socket
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+import uvicorn
 from fastapi import FastAPI
+
+from grounded.api.app import create_app
 
 from grounded.app import Components
 from grounded.settings import Settings
 
 ADMIN_KEY = "admin-secret-for-tests-0123456789"
+STARTUP_TIMEOUT_S = 180
 
 DOCS = {
     "leave-policy.md": (
@@ -96,3 +104,26 @@ def sse_events(response: httpx.Response) -> list[tuple[str | None, str]]:
 def final_answer(events: list[tuple[str | None, str]]) -> dict:
     assert events and events[-1][0] == "final", events
     return json.loads(events[-1][1])["answer"]
+
+
+@contextmanager
+def running_server(settings: Settings, components: Components) -> Iterator[Running]:
+    """The app served on a free loopback port until the block ends (the components stay the caller's)."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    url = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    app = create_app(settings, components, url=url)
+    uv = uvicorn.Server(uvicorn.Config(app, log_level="warning"))
+    thread = threading.Thread(target=uv.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + STARTUP_TIMEOUT_S
+    while not uv.started:
+        assert thread.is_alive(), "uvicorn exited during start-up"
+        assert time.monotonic() < deadline, "uvicorn did not start in time"
+        time.sleep(0.05)
+    try:
+        yield Running(url, app, settings, components)
+    finally:
+        uv.should_exit = True
+        thread.join(30)
+        sock.close()

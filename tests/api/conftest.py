@@ -3,42 +3,24 @@ extractive generator, one per test module (the first loads the embedder; later o
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Iterator
 
 import pytest
-import uvicorn
-from api_e2e import ADMIN_KEY, Running
+from api_e2e import ADMIN_KEY, Running, running_server
 
-from grounded.api.app import create_app
 from grounded.app import Components
-
-STARTUP_TIMEOUT_S = 180
 
 
 @pytest.fixture(scope="module")
-def server(settings_factory) -> Iterator[Running]:
-    settings = settings_factory(admin_key=ADMIN_KEY, api={"max_upload_mb": 1})  # a fresh home, extractive
+def server(request, settings_factory, tmp_path_factory) -> Iterator[Running]:
+    """Extractive generator; tests' temp folders are the allowed source roots. A module may set
+    `SERVER_SETTINGS = {...}` for settings of its own (e.g. answer profiles)."""
+    extra = getattr(request.module, "SERVER_SETTINGS", {})
+    api = {"max_upload_mb": 2, "max_file_mb": 1, "source_roots": [tmp_path_factory.getbasetemp()]}
+    settings = settings_factory(admin_key=ADMIN_KEY, api=api, **extra)
     components = Components(settings)
-    app = create_app(settings, components)
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    uv = uvicorn.Server(uvicorn.Config(app, log_level="warning"))
-    thread = threading.Thread(target=uv.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + STARTUP_TIMEOUT_S
-    while not uv.started:
-        assert thread.is_alive(), "uvicorn exited during start-up"
-        assert time.monotonic() < deadline, "uvicorn did not start in time"
-        time.sleep(0.05)
     try:
-        yield Running(f"http://127.0.0.1:{port}", app, settings, components)
+        with running_server(settings, components) as running:
+            yield running
     finally:
-        uv.should_exit = True
-        thread.join(30)
-        sock.close()
         components.close()
-

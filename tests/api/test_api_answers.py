@@ -21,9 +21,10 @@ from api_e2e import (
     wait_for_job,
 )
 
-from grounded.ingest import pipeline as ingest_pipeline  # parses inline below 16 documents
+from grounded.ingest import pipeline as ingest_pipeline
 
 COLLECTION = "handbook"
+SERVER_SETTINGS = {"ingest": {"workers": 0}}  # parse in the server process, where a test holds it
 
 
 @pytest.fixture(scope="module")

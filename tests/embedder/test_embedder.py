@@ -16,6 +16,8 @@ from grounded.embedder import EmbedderMismatch, open_embedder, pack_batches
 from grounded.onnx_model import MANIFEST, MODEL_FILE, ensure_onnx_int8
 from grounded.settings import EmbedSettings
 
+from tests.conftest import SMALL_CORPUS
+
 TEXTS = [
     "How long is an RMA number valid?",
     "Expense reports must be submitted within 30 days of the end of the trip.",
@@ -68,41 +70,55 @@ def test_export_is_checksum_verified_and_redone_when_corrupt(onnx, tmp_path):
     assert manifest["source_sha256"] == json.loads((copy / MANIFEST).read_text())["source_sha256"]
 
 
-def test_index_records_variant_and_refuses_to_mix(tmp_path, corpus_copy, settings_factory, components):
+def test_each_index_version_keeps_its_variant_and_ingest_never_mixes(tmp_path, corpus_copy, settings_factory):
     from grounded.app import Components
-    from grounded.retrieval.search import Searcher
+    from grounded.evals.promotion import reindex
 
     home = tmp_path / "home"
     built = Components(settings_factory(home=home, embed={"backend": "torch"}))
     try:
         assert not built.ingestor().sync("docs", corpus_copy).failed
-        searcher = Searcher(built.store, built.embedder, built.sparse, built.settings.retrieval)
-        assert searcher.search("docs", "How many employees does Halvorsen Instruments have?")  # same variant: fine
     finally:
         built.close()
-    meta = json.loads((home / "collections" / "docs" / "collection.json").read_text())
-    assert meta["embed_variant"] == "torch"
-
-    other = Components(settings_factory(home=home))  # the default backend, onnx-int8
-    try:
-        with pytest.raises(EmbedderMismatch, match="grounded reindex docs"):  # never extended with other vectors
-            other.ingestor().sync("docs", corpus_copy)
-    finally:
-        other.close()
 
     env = {**os.environ, "GROUNDED_HOME": str(home), "GROUNDED_GENERATOR__BACKEND": "extractive"}
-    res = subprocess.run([sys.executable, "-m", "grounded.cli", "ask", "How many employees?", "-c", "docs"],
-                         capture_output=True, text=True, env=env, timeout=300)
-    assert res.returncode == 2 and "Traceback" not in res.stderr
+    res = subprocess.run([sys.executable, "-m", "grounded.cli", "ingest", str(corpus_copy), "-c", "docs"],
+                         capture_output=True, text=True, env=env, timeout=600)  # the default backend, onnx-int8
+    assert res.returncode == 2 and "Traceback" not in res.stderr  # never extended with other vectors
     assert "grounded reindex docs" in " ".join(res.stderr.split()) and "torch" in res.stderr
+
+    default = Components(settings_factory(home=home))
+    try:
+        v1 = default.store.resolve("docs")
+        info = default.store.get_collection("docs")
+        assert info.embed_variant.value == "torch" and info.index.build["embed"]["backend"] == "torch"
+        searcher = default.answers.searcher
+        assert searcher.embedder_for(v1).variant.value == "torch"  # queried with the variant that built it
+        assert searcher.search("docs", "How many employees does Halvorsen Instruments have?")
+
+        report = reindex(default, "docs")  # rebuilt beside v1 with the configured onnx-int8
+        default.store.promote("docs", report.version)
+        v2 = default.store.resolve("docs")
+        assert v2 != v1 and report.build["embed"]["backend"] == "onnx-int8"
+        assert searcher.embedder_for(v2).variant.value == "onnx-int8" and searcher.embedder_for(v2) is default.embedder
+        assert searcher.embedder_for(v1).variant.value == "torch"  # the rollback target keeps its own
+        assert searcher.search("docs", "How many employees does Halvorsen Instruments have?")
+        again = default.ingestor().sync("docs", corpus_copy)
+        assert not again.failed and again.unchanged == len(SMALL_CORPUS)
+    finally:
+        default.close()
 
 
 def test_searcher_refuses_a_collection_built_by_another_variant(components, demo_collection):
+    """Without an embedder pool (one fixed embedder) an index of another variant is an error, not a silent mix."""
     from grounded.retrieval.search import Searcher
 
     info = components.store.get_collection(demo_collection)
-    assert info.embed_variant.value == "onnx-int8"
-    components.store.update_collection(info.model_copy(update={"embed_variant": None}))  # as if built before
+    assert info.embed_variant.value == "onnx-int8" and info.index.build["embed"]["backend"] == "onnx-int8"
+    legacy_build = {**info.index.build, "embed": {k: v for k, v in info.index.build["embed"].items() if k != "backend"}}
+    legacy = info.model_copy(update={"embed_variant": None,  # as if built before variants were recorded: torch
+                                     "index": info.index.model_copy(update={"build": legacy_build})})
+    components.store.update_collection(legacy)
     try:
         searcher = Searcher(components.store, components.embedder, components.sparse, components.settings.retrieval)
         with pytest.raises(EmbedderMismatch, match="reindex"):

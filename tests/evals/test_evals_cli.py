@@ -30,10 +30,10 @@ def make_dataset(root: Path) -> Path:
     return root
 
 
-def grounded(*args, home: Path) -> subprocess.CompletedProcess:
+def grounded(*args, home: Path, timeout: float = 600) -> subprocess.CompletedProcess:
     env = {**os.environ, "GROUNDED_HOME": str(home), "GROUNDED_GENERATOR__BACKEND": "extractive"}
     return subprocess.run([sys.executable, "-m", "grounded.cli", *args], env=env, capture_output=True, text=True,
-                          timeout=600)
+                          timeout=timeout)
 
 
 def test_eval_run_report_gate_and_baseline(tmp_path):
@@ -61,6 +61,23 @@ def test_eval_run_report_gate_and_baseline(tmp_path):
 
     bad = grounded("eval", str(tmp_path / "missing"), "-c", "tiny", home=tmp_path / "home")
     assert bad.returncode == 2
+
+
+@pytest.mark.judge
+@pytest.mark.timeout(3600)
+def test_local_judge_works_with_the_extractive_generator(tmp_path):
+    """The RAGAS judge brings up its own local runtime when the generator is not the local one."""
+    home = tmp_path / "home"
+    home.mkdir()
+    if os.environ.get("GROUNDED_HOME"):  # reuse an assembled model ($GROUNDED_HOME/models), as the other slow tests
+        (home / "models").symlink_to(Path(os.environ["GROUNDED_HOME"]) / "models")
+    data = make_dataset(tmp_path / "ds")
+    run = grounded("eval", str(data), "-c", "tiny", "--ingest", "--out", str(tmp_path / "r"), "--judge", "local",
+                   "--limit", "2", home=home, timeout=3500)
+    assert run.returncode == 0, run.stderr
+    metrics = json.loads((tmp_path / "r" / "report.json").read_text())["metrics"]
+    for name in ("ragas_faithfulness", "ragas_response_relevancy"):
+        assert isinstance(metrics[name]["value"], float), metrics[name]
 
 
 @pytest.mark.unit

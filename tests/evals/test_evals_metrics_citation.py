@@ -43,3 +43,10 @@ def test_sentences_without_citations() -> None:
 def test_all_citations_unsupported() -> None:
     s = citation_scores([CitedSentence(text="A.", quotes=["B", "C"])], substring_support)
     assert (s.precision, s.recall) == (0.0, 0.0)
+
+
+def test_default_checker_is_the_verifiers_judge() -> None:
+    quote = "Expense reports must be submitted within 30 days of the end of the trip."
+    s = citation_scores([CitedSentence(text="Reports are due within 30 days of the trip's end.", quotes=[quote]),
+                         CitedSentence(text="Reports are due within 45 days of the trip's end.", quotes=[quote])])
+    assert (s.n_supported_citations, s.precision) == (1, 0.5)

@@ -91,7 +91,7 @@ def test_gate_rejection_spends_no_generation(components, demo_collection, script
 
 def test_stream_sends_only_verified_sentences_in_order(components, demo_collection, scripted):
     gen = scripted(["Expense reports must be submitted ", "within 30 days of the end of the trip [1]. ",
-                             "The moon is made of cheese [1]. ", "Managers approve them [9]."])
+                             "The moon is made of cheese [1]. ", "Reports go to Mars [9]."])
     events = events_of(service(components, gen), EXPENSES)
     kinds = [type(e) for e in events]
     assert kinds == [RetrievalEvent, CitationEvent, SentenceEvent, FinalEvent]

@@ -20,7 +20,7 @@ pytestmark = pytest.mark.unit
 
 
 def chunk(doc_id: str = "hr/leave/policy.md", index: int = 0, n_chunks: int = 2, content_hash: str = "h1") -> Chunk:
-    return Chunk(chunk_id=f"{doc_id}#{content_hash}#{index}", doc_id=doc_id, source=f"/data/{doc_id}",
+    return Chunk(chunk_id=f"{doc_id}#{content_hash}#{index}", doc_id=doc_id, source=f"data/{doc_id}",
                  format=SourceFormat.MD, title="Leave", section="Annual leave", page=None, char_start=0,
                  char_end=10, text="Everyone gets 25 days.", content_hash=content_hash, index=index, n_chunks=n_chunks)
 
@@ -40,6 +40,12 @@ def test_payload_round_trip_adds_and_drops_the_folder_keys():
     assert payload_chunk(payload) == c
 
 
+def test_an_absolute_source_is_stored_as_the_doc_id():
+    """Payloads reach API responses (citations, document lists): no absolute server path (issue 9, Low)."""
+    c = chunk().model_copy(update={"source": "/srv/corpus/hr/leave/policy.md"})
+    assert chunk_payload(c)["source"] == "hr/leave/policy.md"
+
+
 def test_versions_count_present_chunks_against_the_recorded_total():
     payloads = [chunk_payload(chunk(index=0)), chunk_payload(chunk(index=1)),
                 chunk_payload(chunk(index=0, content_hash="h2", n_chunks=3))]
@@ -53,7 +59,7 @@ def test_a_document_is_listed_by_its_complete_version():
                 chunk_payload(chunk(index=0, content_hash="new", n_chunks=2))]  # "new" is half written
     (doc,) = documents_from_versions(versions_from_payloads(payloads))
     assert (doc.doc_id, doc.content_hash, doc.chunks, doc.source) == ("hr/leave/policy.md", "old", 1,
-                                                                    "/data/hr/leave/policy.md")
+                                                                    "data/hr/leave/policy.md")
 
 
 def test_branch_ranks_are_attached_to_the_fused_order():

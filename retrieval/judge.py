@@ -1,0 +1,294 @@
+"""The support judge: does this set of passages back every part of this claim? Used by the answer pipeline's
+verifier, by the eval suite's citation metrics and by `grounded verify` / `POST /v1/verify`.
+
+Cheap path (pure text, ~1 ms): the claim is cut into clauses, and each clause's words, numbers, dates and names are
+looked up in a window of up to `WINDOW` consecutive sentences of one passage, not in the passage as a whole, so a
+claim whose main assertion is in the source but one detail is not (a partial support) fails on that detail.
+Numbers and dates are normalised first ('June 08' = 'June 8', '1,850' = '1850', 'two' = '2'). A number or name of
+the claim missing from its clause's window is never overlooked: it is reported as an unsupported span.
+Where the cheap score falls in an uncertain band, an optional `ModelJudge` (the local LLM, yes/no with its
+probability) decides, within a time budget.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass
+from enum import StrEnum
+from functools import lru_cache
+from typing import Annotated, Protocol
+
+from pydantic import BaseModel, Field
+
+from grounded.retrieval.text import quote_candidates
+from grounded.text import STOPWORDS, month_spans, number_spans
+
+WINDOW = 3  # sentences; on WiCE dev's first half 2 and 3 did alike (balanced acc. 0.775 / 0.768), 1 and 4-5 worse
+
+
+class PartKind(StrEnum):
+    WORD = "word"
+    NAME = "name"
+    NUMBER = "number"
+    DATE = "date"
+
+
+WEIGHTS = {PartKind.WORD: 1.0, PartKind.NAME: 2.0, PartKind.NUMBER: 3.0, PartKind.DATE: 2.0}
+HARD = (PartKind.NAME, PartKind.NUMBER, PartKind.DATE)
+
+
+class JudgeMethod(StrEnum):
+    CHEAP = "cheap"
+    MODEL = "model"
+
+
+class ClaimCheck(BaseModel):
+    """One request to the judge (`grounded verify`, `POST /v1/verify`)."""
+
+    claim: str = Field(min_length=1, max_length=4000)
+    passages: list[Annotated[str, Field(max_length=20_000)]] = Field(
+        max_length=50, description="the sources the claim is checked against")
+
+
+class EvidenceQuote(BaseModel):
+    passage: int = Field(ge=0, description="index of the passage in the request")
+    quote: str = Field(description="an exact span of that passage: the whole sentences that back the claim")
+
+
+class ClaimVerdict(BaseModel):
+    supported: bool
+    score: float = Field(ge=0.0, le=1.0, description="support score; the model's P(yes) when it decided")
+    evidence: list[EvidenceQuote]
+    unsupported: list[str] = Field(description="spans of the claim no window of the passages backs")
+
+
+class Judgement(ClaimVerdict):
+    """A verdict with how it was reached."""
+
+    method: JudgeMethod
+    cheap_score: float = Field(ge=0.0, le=1.0)
+
+
+class JudgeThresholds(BaseModel):
+    """Tuned on the first half of WiCE dev (bench/wice.py); see docs/results.md, issue 11."""
+
+    supported: float = Field(default=0.311, description="cheap score at or above which a claim is supported")
+    uncertain_low: float = Field(default=0.6, description="cheap scores in [uncertain_low, uncertain_high) go to the model")
+    uncertain_high: float = Field(default=0.9)
+    model_yes: float = Field(default=0.5, description="P(yes) at or above which the model's verdict is supported")
+    veto: frozenset[PartKind] = Field(default=frozenset({PartKind.NUMBER, PartKind.DATE}), description="kinds of "
+                                      "part that, missing from their clause's window, make the claim unsupported")
+
+
+class SupportModel(Protocol):
+    """A last-step judge: P(the passages support the claim)."""
+
+    def p_yes(self, claim: str, evidence: list[str], timeout_s: float) -> float | None: ...
+
+    def close(self) -> None: ...
+
+
+# -- claim and passage parts ------------------------------------------------------------------------------------
+
+_TOKEN = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
+_CLAUSE_BREAK = re.compile(
+    r"\s*[;:()\u2013\u2014]\s*|,\s+|\s+(?:and|but|while|whereas|which|who|whom|where|although|though|including|as well as)\s+",
+    re.IGNORECASE,
+)
+_MIN_CLAUSE_WEIGHT = 3.0
+
+
+@lru_cache(maxsize=1)
+def _stemmer():
+    import Stemmer  # PyStemmer: the Snowball English stemmer ('publisher' = 'published' = 'publish')
+
+    return Stemmer.Stemmer("english")
+
+
+@dataclass(frozen=True)
+class Part:
+    """One atomic piece of a claim: a content word, a name, a number or a month, with its span in the claim."""
+
+    key: str
+    kind: PartKind
+    start: int
+    end: int
+
+
+def _keys(text: str) -> list[Part]:
+    """The comparable parts of `text`: numbers and months normalised, other content words stemmed."""
+    parts: list[Part] = []
+    taken: list[tuple[int, int]] = []
+    for s, e, v in number_spans(text):
+        parts.append(Part(v, PartKind.NUMBER, s, e))
+        taken.append((s, e))
+    for s, e, v in month_spans(text):
+        parts.append(Part(v, PartKind.DATE, s, e))
+        taken.append((s, e))
+    stem = _stemmer().stemWord
+    for m in _TOKEN.finditer(text):
+        s, e = m.span()
+        if any(a <= s < b for a, b in taken):
+            continue
+        word = m.group(0)
+        low = word.lower().replace("’", "'")
+        if low in STOPWORDS or len(low) < 2 or low.isdigit():
+            continue
+        low = low[:-2] if low.endswith("'s") else low
+        kind = PartKind.NAME if word[0].isupper() and s > 0 else PartKind.WORD
+        parts.append(Part(stem(low), kind, s, e))
+    return sorted(parts, key=lambda p: p.start)
+
+
+def _clauses(claim: str, parts: list[Part]) -> list[list[Part]]:
+    """Parts grouped by clause; a clause lighter than _MIN_CLAUSE_WEIGHT joins its neighbour."""
+    bounds = [0] + [m.end() for m in _CLAUSE_BREAK.finditer(claim)] + [len(claim) + 1]
+    groups = [[p for p in parts if a <= p.start < b] for a, b in zip(bounds, bounds[1:])]
+    groups = [g for g in groups if g]
+    merged: list[list[Part]] = []
+    for g in groups:
+        if merged and sum(WEIGHTS[p.kind] for p in merged[-1]) < _MIN_CLAUSE_WEIGHT:
+            merged[-1] = merged[-1] + g
+        else:
+            merged.append(g)
+    if len(merged) > 1 and sum(WEIGHTS[p.kind] for p in merged[-1]) < _MIN_CLAUSE_WEIGHT:
+        last = merged.pop()
+        merged[-1] = merged[-1] + last
+    return merged
+
+
+@dataclass
+class _Window:
+    passage: int
+    start: int
+    end: int
+    keys: frozenset[str]
+
+
+@lru_cache(maxsize=256)
+def _sentence_keys(text: str) -> tuple[tuple[tuple[int, int], ...], tuple[frozenset[str], ...]]:
+    """A passage's sentence spans and each sentence's comparable keys (cached: an answer's sentences all read the
+    same few blocks). A table row is read with its table's header row ('Oslo | NOK 1,850' under 'City | Cap'), as
+    the extractive generator and the quotes do."""
+    units = quote_candidates(text)
+    return tuple((s, e) for s, e, _ in units), tuple(frozenset(p.key for p in _keys(scored)) for _, _, scored in units)
+
+
+def _windows(passages: list[str], size: int = WINDOW) -> list[_Window]:
+    """Every run of 1..`size` consecutive sentences of each passage."""
+    out = []
+    for i, text in enumerate(passages):
+        spans, sentence_keys = _sentence_keys(text)
+        for a in range(len(spans)):
+            keys: frozenset[str] = frozenset()
+            for b in range(a, min(a + size, len(spans))):
+                keys = keys | sentence_keys[b]
+                out.append(_Window(i, spans[a][0], spans[b][1], keys))
+    return out
+
+
+def _lowercase_in(word: str, passages: list[str]) -> bool:
+    pattern = re.compile(r"\b" + re.escape(word.lower()) + r"\b")
+    return any(pattern.search(p) for p in passages)
+
+
+# -- the judge --------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class ClauseSupport:
+    parts: list[Part]
+    window: _Window | None
+    coverage: float
+    missing: list[Part]
+
+
+def clause_support(claim: str, passages: list[str]) -> list[ClauseSupport]:
+    """Each clause of `claim` with the window that backs most of it."""
+    windows = _windows(passages)
+    parts = _keys(claim)
+    if parts and parts[0].start == 0 and claim[:1].isupper() and not _lowercase_in(claim[: parts[0].end], passages):
+        parts[0] = Part(parts[0].key, PartKind.NAME, parts[0].start, parts[0].end)  # 'Anna sold ...', not 'Expense reports'
+    out = []
+    used: set[int] = set()
+    for clause in _clauses(claim, parts):
+        total = sum(WEIGHTS[p.kind] for p in clause)
+        best, best_rank = None, None
+        for w in windows:  # most coverage, then a passage already backing the claim, then earlier passages, then short
+            cov = round(sum(WEIGHTS[p.kind] for p in clause if p.key in w.keys) / total, 9)
+            rank = (cov, w.passage in used, -w.passage, w.start - w.end)
+            if best_rank is None or rank > best_rank:
+                best, best_rank = w, rank
+        best_cov = best_rank[0] if best_rank else 0.0
+        if best is not None and best_cov > 0:
+            used.add(best.passage)
+        missing = [p for p in clause if best is None or p.key not in best.keys]
+        out.append(ClauseSupport(clause, best, max(best_cov, 0.0), missing))
+    return out
+
+
+def cheap_score(clauses: list[ClauseSupport]) -> float:
+    """The weakest clause's coverage, lowered by 0.1 for each name, number or date missing from its clause's window."""
+    if not clauses:
+        return 0.0
+    hard_missing = sum(1 for c in clauses for p in c.missing if p.kind in HARD)
+    return max(0.0, min(c.coverage for c in clauses) - 0.1 * hard_missing)
+
+
+_STOPWORD = re.compile(r"\b(?:" + "|".join(sorted(STOPWORDS)) + r")\b")
+
+
+def vetoed(clauses: list[ClauseSupport], kinds: frozenset[PartKind]) -> bool:
+    """Is a part of one of these kinds missing from its clause's window (a wrong year, a wrong amount)?"""
+    return any(p.kind in kinds for c in clauses for p in c.missing)
+
+
+def _unsupported_spans(claim: str, clauses: list[ClauseSupport]) -> list[str]:
+    """Runs of the claim's missing parts, joined when only stopwords and punctuation lie between them."""
+    missing = sorted((p for c in clauses for p in c.missing), key=lambda p: p.start)
+    spans: list[list[int]] = []
+    for p in missing:
+        if spans and not _TOKEN.search(_STOPWORD.sub("", claim[spans[-1][1] : p.start].lower())):
+            spans[-1][1] = p.end
+        else:
+            spans.append([p.start, p.end])
+    return [claim[a:b] for a, b in spans]
+
+
+class Judge:
+    """Cheap text checks first; an optional model decides the uncertain band while `deadline` (time.monotonic())
+    has not passed (past it a claim keeps its cheap verdict)."""
+
+    def __init__(self, thresholds: JudgeThresholds | None = None, model: SupportModel | None = None) -> None:
+        self.thresholds = thresholds or JudgeThresholds()
+        self.model = model
+
+    def judge(self, claim: str, passages: list[str], *, deadline: float | None = None) -> Judgement:
+        t = self.thresholds
+        clauses = clause_support(claim, passages)
+        score = cheap_score(clauses)
+        seen: set[tuple[int, int, int]] = set()
+        evidence = []
+        for c in clauses:
+            w = c.window
+            if w is not None and c.coverage > 0 and (w.passage, w.start, w.end) not in seen:
+                seen.add((w.passage, w.start, w.end))
+                evidence.append(EvidenceQuote(passage=w.passage, quote=passages[w.passage][w.start : w.end]))
+        unsupported = _unsupported_spans(claim, clauses)
+        veto = vetoed(clauses, t.veto)
+        verdict = Judgement(supported=score >= t.supported and not veto, score=round(score, 4), evidence=evidence,
+                            unsupported=unsupported, method=JudgeMethod.CHEAP, cheap_score=round(score, 4))
+        if self.model is not None and not veto and t.uncertain_low <= score < t.uncertain_high and evidence:
+            remaining = None if deadline is None else deadline - time.monotonic()
+            if remaining is None or remaining > 0:
+                p = self.model.p_yes(claim, [e.quote for e in evidence], timeout_s=remaining or 60.0)
+                if p is not None:
+                    verdict.supported, verdict.score, verdict.method = p >= t.model_yes, round(p, 4), JudgeMethod.MODEL
+                    if verdict.supported:
+                        verdict.unsupported = []
+        return verdict
+
+    def close(self) -> None:
+        if self.model is not None:
+            self.model.close()
