@@ -231,7 +231,8 @@ class LiveCollection:
                 raise RuntimeError(f"index build exited {build.process.returncode}: {err.decode()[-500:]}")
             _fault_point("built")
             built = time.perf_counter()
-            self._swap(build)
+            if not self._swap(build):
+                return
             stats = BuildStats(points=build.covered, replayed=len(build.delta), copy_s=round(copied - started, 3),
                                build_s=round(built - copied, 3), swap_s=round(time.perf_counter() - built, 3),
                                segments=self.current().info().segments_count)
@@ -251,17 +252,22 @@ class LiveCollection:
                 if build is not None and not build.cancelled:
                     self._maybe_build()  # the writes made meanwhile may be enough for the next one
 
-    def _swap(self, build: _Build) -> None:
+    def _swap(self, build: _Build) -> bool:
         """Replay, persist, switch `live.json`, retire the old shard: a crash before the switch leaves the old
-        shard live (complete: every write went to it), after it the new one (flushed with the replayed writes)."""
+        shard live (complete: every write went to it), after it the new one (flushed with the replayed writes).
+        False if the build was cancelled meanwhile."""
         new = load_shard(self.name, build.path)  # outside the lock: writes go on meanwhile
         with self._lock:
             if build.cancelled:
                 new.close()
-                return
-            for op in build.delta:
-                new.update(op)
-            new.flush()
+                return False
+            try:
+                for op in build.delta:
+                    new.update(op)
+                new.flush()
+            except BaseException:
+                new.close()
+                raise
             _fault_point("replayed")
             layout.set_live_shard(self.folder, build.path)
             _fault_point("switched")
@@ -273,6 +279,7 @@ class LiveCollection:
             self._next_try = 0
         if idle:
             old.close(remove=True)
+        return True
 
     def wait_for_builds(self, timeout: float | None = None) -> bool:
         """Block until no build runs or is due (True) or `timeout` seconds pass (False)."""
