@@ -6,12 +6,13 @@ while writes go on; the query plans side by side; build time, disk and memory; t
 
 Two scenarios, both through `EmbeddedStore` (reads are `store.search`, the product path, so they include building
 the Evidence):
-  ingest   the product's path: a writer upserts --points in batches of 1,000 as fast as it can while a reader runs
-           one filtered hybrid query every --read-interval s; builds start in the background every
-           `build_after` unindexed points and writers wait past `max_unindexed` (IndexPolicy defaults).
+  ingest   the product's path: a writer upserts --points in batches of 256 (an ingest's write_batch_chunks) as fast
+           as it can while a reader runs one filtered hybrid query every --read-interval s; builds start in the
+           background every `build_after` unindexed points and a writer that outruns them waits (IndexPolicy).
   bulk     the worst case: --points written with index builds off (a collection from before this change), then
            reopened with builds on: one build of every point runs in the background while the reader queries and
-           a writer adds 1,000 points per second (waiting once it is `build_after` points ahead of the build).
+           a writer adds ~1,000 points per second in batches of 256 (waiting once it is `build_after` points ahead
+           of the build and `max_unindexed` are unindexed).
 Then both plans are timed on the indexed collection: the adapter's (a branch search each plus the engine's fused
 query: 5 searches) and 2 branch searches + RRF in the app + a retrieve of the top hits.
 
@@ -40,10 +41,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import numpy as np  # noqa: E402
-from qdrant_edge import Filter, FieldCondition, Fusion, MatchValue, Prefetch, Query, QueryBatchRequest, QueryRequest, SparseVector  # noqa: E402,E501
+from qdrant_edge import Filter, FieldCondition, Fusion, MatchValue, Prefetch, Query, QueryBatchRequest, QueryRequest, SearchParams, SparseVector  # noqa: E402,E501
 
 from bench.common import pct, table, uptime_line  # noqa: E402
 from grounded.contracts import Chunk, CollectionInfo, SourceFormat  # noqa: E402
+from grounded.settings import IngestSettings  # noqa: E402
 from grounded.sparse import SparseVec  # noqa: E402
 from grounded.store import StoreQuery, SearchFilter  # noqa: E402
 from grounded.store.base import DENSE, SPARSE  # noqa: E402
@@ -51,7 +53,8 @@ from grounded.store.edge_live import IndexPolicy  # noqa: E402
 from grounded.store.embedded import EmbeddedStore  # noqa: E402
 
 D = 384
-BATCH = 1000
+BATCH = 1000  # loading a collection before anything is measured
+WRITE = IngestSettings().write_batch_chunks  # points per upsert while measuring: what an ingest writes per call
 
 
 def points(rng, start: int, n: int):
@@ -107,6 +110,18 @@ def app_plan(shard, q: StoreQuery) -> None:
     shard.retrieve(top, with_payload=True, with_vector=False)
 
 
+def dense_recall(shard, queries, k: int = 10) -> float:
+    """Filtered dense top-k through the index vs exact search: what the HNSW graph loses."""
+    found = 0
+    for q in queries:
+        flt = Filter(must=[FieldCondition(key="doc_prefixes", match=MatchValue(value=q.filter.under))])
+        nearest = Query.Nearest(q.dense, using=DENSE)
+        approx = shard.query(QueryRequest(query=nearest, filter=flt, limit=k))
+        exact = shard.query(QueryRequest(query=nearest, filter=flt, limit=k, params=SearchParams(exact=True)))
+        found += len({p.id for p in approx} & {p.id for p in exact})
+    return found / (k * len(queries))
+
+
 def timed(fn, queries) -> dict:
     out = []
     for q in queries:
@@ -160,8 +175,8 @@ def ingest_scenario(root: Path, args, rows: list, notes: list) -> EmbeddedStore:
     upserts = []
     reader.start()
     t0 = time.perf_counter()
-    for start in range(0, args.points, BATCH):
-        batch = points(rng, start, min(BATCH, args.points - start))
+    for start in range(0, args.points, WRITE):
+        batch = points(rng, start, min(WRITE, args.points - start))
         t = time.perf_counter()
         store.upsert("ingest", *batch)
         upserts.append(time.perf_counter() - t)
@@ -179,7 +194,7 @@ def ingest_scenario(root: Path, args, rows: list, notes: list) -> EmbeddedStore:
     rows.append(summary("ingest: queries while a build ran", [x for x in s if x[1]], load))
     rows.append(summary("ingest: queries while no build ran", [x for x in s if not x[1]], load))
     windows = []
-    step = max(BATCH, args.points // 10)
+    step = max(WRITE, args.points // 10)
     for lo in range(0, args.points, step):
         w = [x for x in s if lo < x[3] <= lo + step]
         if w:
@@ -187,15 +202,15 @@ def ingest_scenario(root: Path, args, rows: list, notes: list) -> EmbeddedStore:
             windows.append([f"{lo:,}-{lo + step:,}", r["n"], r["p50"], r["p95"], r["max"], max(x[2] for x in w),
                             sum(x[1] for x in w)])
     notes.append(f"ingest: {args.points:,} points written in {written_s:.1f} s, indexed {settled_s:.1f} s after the "
-                 f"start; upsert of {BATCH:,} p50 {np.median(upserts):.2f} s, max {max(upserts):.2f} s (includes "
+                 f"start; upsert of {WRITE:,} p50 {np.median(upserts):.2f} s, max {max(upserts):.2f} s (includes "
                  f"waiting: copy under the write lock, backpressure); {len(live.history)} builds; max unindexed seen "
                  f"{max(x[2] for x in s):,}")
     notes.append("ingest, by points written (a window's queries; unindexed = the reader's view; building = queries "
                  "that ran during a build):\n" + table(
                      ["written", "n", "p50 ms", "p95 ms", "max ms", "max unindexed", "during build"], windows, 2))
     notes.append("ingest builds:\n" + table(
-        ["points", "replayed writes", "copy s", "build s", "swap s", "segments"],
-        [[b.points, b.replayed, b.copy_s, b.build_s, b.swap_s, b.segments] for b in live.history], 2))
+        ["points", "replayed updates", "copy s", "build s", "swap s", "of which load s", "segments"],
+        [[b.points, b.replayed, b.copy_s, b.build_s, b.swap_s, b.load_s, b.segments] for b in live.history], 2))
     return store
 
 
@@ -208,7 +223,8 @@ def bulk_scenario(root: Path, args, rows: list, notes: list) -> None:
         cold.upsert("bulk", *points(rng, start, min(BATCH, args.points - start)))
     cold.flush("bulk")
     upsert_s = time.perf_counter() - t0
-    queries = [query(np.random.default_rng(3)) for _ in range(args.queries)]
+    qrng = np.random.default_rng(3)
+    queries = [query(qrng) for _ in range(args.queries)]
     shard = cold._shard("bulk")
     rows.append(["bulk: before the build (not indexed), adapter plan (5 searches)",
                  *_plan_cells(timed(lambda q: old_plan(shard, q), queries))])
@@ -222,14 +238,14 @@ def bulk_scenario(root: Path, args, rows: list, notes: list) -> None:
     reader.start()
     t0 = time.perf_counter()
     extra, waits = 0, []
-    while True:  # writes go on during the build: 1,000 points a second until it is swapped in
-        idle = live.wait_for_builds(timeout=1.0)
+    while True:  # writes go on during the build, ~1,000 points a second, until it is swapped in
+        idle = live.wait_for_builds(timeout=WRITE / 1000)
         if live.history:
             break
         if idle:
             raise RuntimeError("the build ended without being swapped in (see the log)")
         t = time.perf_counter()
-        store.upsert("bulk", *points(rng, args.points + extra * BATCH, BATCH))
+        store.upsert("bulk", *points(rng, args.points + extra * WRITE, WRITE))
         waits.append(time.perf_counter() - t)
         extra += 1
     build_wall = time.perf_counter() - t0
@@ -240,9 +256,9 @@ def bulk_scenario(root: Path, args, rows: list, notes: list) -> None:
     b = live.history[0] if live.history else None
     notes.append(f"bulk: {args.points:,} points upserted in {upsert_s:.1f} s with builds off; then one background "
                  f"build of {b.points if b else '?':,} points: copy {b.copy_s if b else '?'} s, build process "
-                 f"{b.build_s if b else '?'} s, swap {b.swap_s if b else '?'} s (replayed {b.replayed if b else '?'} "
-                 f"writes), {build_wall:.1f} s until no build ran; {extra * BATCH:,} points written meanwhile, "
-                 f"upsert of {BATCH:,} max {max(waits, default=0):.2f} s (past build_after points ahead of the "
+                 f"{b.build_s if b else '?'} s, swap {b.swap_s if b else '?'} s (load {b.load_s if b else '?'} s) (replayed {b.replayed if b else '?'} "
+                 f"writes), {build_wall:.1f} s until no build ran; {extra * WRITE:,} points written meanwhile, "
+                 f"upsert of {WRITE:,} max {max(waits, default=0):.2f} s (past build_after points ahead of the "
                  f"build a writer waits for it)")
     store.flush("bulk")
     store.wait_for_index("bulk")
@@ -296,7 +312,8 @@ def server_rows(args, rows: list) -> float:
     for start in range(0, args.server_points, BATCH):
         server.upsert("slice", *points(srng, start, min(BATCH, args.server_points - start)))
     upsert_s = time.perf_counter() - t0
-    queries = [query(np.random.default_rng(5)) for _ in range(min(50, args.queries))]
+    qrng = np.random.default_rng(5)
+    queries = [query(qrng) for _ in range(min(50, args.queries))]
     rows.append([f"server adapter (qdrant-client local, {args.server_points:,} points), adapter plan",
                  *_plan_cells(timed(lambda q: server.search("slice", q), queries))])
     server.close()
@@ -320,15 +337,19 @@ def main() -> int:
         print(f"start {uptime_line()}", flush=True)
         store = ingest_scenario(tmp / "ingest", args, rows, notes)
         print(f"ingest done {uptime_line()}", flush=True)
-        queries = [query(np.random.default_rng(3)) for _ in range(args.queries)]
+        qrng = np.random.default_rng(3)
+        queries = [query(qrng) for _ in range(args.queries)]
         shard = store._shard("ingest")
         rows.append(["ingest: after, adapter plan (5 searches)",
                      *_plan_cells(timed(lambda q: old_plan(shard, q), queries))])
         rows.append(["ingest: after, 2 searches + app RRF", *_plan_cells(timed(lambda q: app_plan(shard, q), queries))])
-        unfiltered = [query(np.random.default_rng(6), filtered=False) for _ in range(args.queries)]
+        urng = np.random.default_rng(6)
+        unfiltered = [query(urng, filtered=False) for _ in range(args.queries)]
         rows.append(["ingest: after, store.search without a filter",
                      *_plan_cells(timed(lambda q: store.search("ingest", q), unfiltered))])
         segments = shard.info().segments_count
+        notes.append(f"ingest collection, filtered dense top-10 through the index vs exact: recall "
+                     f"{dense_recall(shard, queries[:50]):.3f}")
         store.close()
         allocated, apparent = disk_mb(tmp / "ingest" / "ingest")
         probe = serve_probe(tmp / "ingest", "ingest", 100)

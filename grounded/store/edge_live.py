@@ -57,7 +57,8 @@ class BuildStats(BaseModel):
     replayed: int = Field(description="writes made during the build, replayed onto the copy at the swap")
     copy_s: float = Field(description="flush + copy of the live shard; writes wait meanwhile, reads do not")
     build_s: float = Field(description="the child process: load, optimize, flush")
-    swap_s: float = Field(description="load the copy, replay, flush, switch live.json")
+    swap_s: float = Field(description="load the copy, replay, flush, switch live.json, close the old shard")
+    load_s: float = Field(description="of swap_s: opening the built copy (holds the GIL: reads wait)")
     segments: int
 
 
@@ -102,6 +103,7 @@ class _Build:
         self.delta: list[UpdateOperation] = []  # writes since the copy, replayed onto it at the swap
         self.process: subprocess.Popen | None = None
         self.cancelled = False
+        self.load_s = 0.0
 
 
 class LiveCollection:
@@ -235,6 +237,7 @@ class LiveCollection:
                 return
             stats = BuildStats(points=build.covered, replayed=len(build.delta), copy_s=round(copied - started, 3),
                                build_s=round(built - copied, 3), swap_s=round(time.perf_counter() - built, 3),
+                               load_s=round(build.load_s, 3),
                                segments=self.current().info().segments_count)
             self.history.append(stats)
             log.info("collection %s: index build swapped in: %s", self.name, stats.model_dump())
@@ -256,7 +259,9 @@ class LiveCollection:
         """Replay, persist, switch `live.json`, retire the old shard: a crash before the switch leaves the old
         shard live (complete: every write went to it), after it the new one (flushed with the replayed writes).
         False if the build was cancelled meanwhile."""
+        started = time.perf_counter()
         new = load_shard(self.name, build.path)  # outside the lock: writes go on meanwhile
+        build.load_s = time.perf_counter() - started
         with self._lock:
             if build.cancelled:
                 new.close()
