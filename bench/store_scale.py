@@ -11,10 +11,10 @@ the Evidence):
            background every `build_after` unindexed points and a writer that outruns them waits (IndexPolicy).
   bulk     the worst case: --points written with index builds off (a collection from before this change), then
            reopened with builds on: one build of every point runs in the background while the reader queries and
-           a writer adds ~1,000 points per second in batches of 256 (waiting once it is `build_after` points ahead
-           of the build and `max_unindexed` are unindexed).
-Then both plans are timed on the indexed collection: the adapter's (a branch search each plus the engine's fused
-query: 5 searches) and 2 branch searches + RRF in the app + a retrieve of the top hits.
+           a writer adds ~1,000 points per second in batches of 256 (waiting once it is `max_unindexed` points
+           ahead of the build).
+Before and after the build both plans are timed on the engine: 2 branch searches + RRF in the app + a retrieve of
+the top hits (the adapter's) and the former one (a branch search each plus the engine's fused query: 5 searches).
 
 Synthetic points: random unit 384-d vectors, BM25-like sparse vectors over a 5,000-term vocabulary, payloads shaped
 like real chunks (doc_id over 1,000 documents, doc_prefixes over 10 folders). Every query carries a folder filter
@@ -80,8 +80,8 @@ def query(rng, filtered: bool = True) -> StoreQuery:
                       filter=SearchFilter(under=f"f{int(rng.integers(10))}") if filtered else None)
 
 
-def old_plan(shard, q: StoreQuery) -> None:
-    """The adapter's plan: dense branch, sparse branch and the engine's fused query (2 more prefetches)."""
+def engine_plan(shard, q: StoreQuery) -> None:
+    """The former plan: dense branch, sparse branch and the engine's fused query (2 more prefetches)."""
     flt = Filter(must=[FieldCondition(key="doc_prefixes", match=MatchValue(value=q.filter.under))])
     dq = Query.Nearest(q.dense, using=DENSE)
     sq = Query.Nearest(SparseVector(indices=q.sparse_indices, values=q.sparse_values), using=SPARSE)
@@ -94,8 +94,8 @@ def old_plan(shard, q: StoreQuery) -> None:
 
 
 def app_plan(shard, q: StoreQuery) -> None:
-    """The alternative: the two branch searches only, RRF in Python (ranks from 0, as the engine), then the
-    payloads of the top hits."""
+    """The adapter's plan (EmbeddedStore.search, without building the Evidence): the two branch searches only,
+    RRF in Python (ranks from 0, as the engine), then the payloads of the top hits."""
     flt = Filter(must=[FieldCondition(key="doc_prefixes", match=MatchValue(value=q.filter.under))])
     branch = dict(limit=q.candidates, filter=flt, with_payload=False)
     dense, sparse = shard.query_batch(QueryBatchRequest(queries=[
@@ -209,8 +209,9 @@ def ingest_scenario(root: Path, args, rows: list, notes: list) -> EmbeddedStore:
                  "that ran during a build):\n" + table(
                      ["written", "n", "p50 ms", "p95 ms", "max ms", "max unindexed", "during build"], windows, 2))
     notes.append("ingest builds:\n" + table(
-        ["points", "replayed updates", "copy s", "build s", "swap s", "of which load s", "segments"],
-        [[b.points, b.replayed, b.copy_s, b.build_s, b.swap_s, b.load_s, b.segments] for b in live.history], 2))
+        ["points", "replayed updates", "copy s", "build s", "swap s", "of which load s", "segments", "build MB"],
+        [[b.points, b.replayed, b.copy_s, b.build_s, b.swap_s, b.load_s, b.segments, b.build_rss_mb]
+         for b in live.history], 2))
     return store
 
 
@@ -226,9 +227,9 @@ def bulk_scenario(root: Path, args, rows: list, notes: list) -> None:
     qrng = np.random.default_rng(3)
     queries = [query(qrng) for _ in range(args.queries)]
     shard = cold._shard("bulk")
-    rows.append(["bulk: before the build (not indexed), adapter plan (5 searches)",
-                 *_plan_cells(timed(lambda q: old_plan(shard, q), queries))])
-    rows.append(["bulk: before the build (not indexed), 2 searches + app RRF",
+    rows.append(["bulk: before the build (not indexed), engine fusion (5 searches)",
+                 *_plan_cells(timed(lambda q: engine_plan(shard, q), queries))])
+    rows.append(["bulk: before the build (not indexed), 2 searches + app RRF (the adapter's)",
                  *_plan_cells(timed(lambda q: app_plan(shard, q), queries))])
     cold.close()
 
@@ -256,16 +257,16 @@ def bulk_scenario(root: Path, args, rows: list, notes: list) -> None:
     b = live.history[0] if live.history else None
     notes.append(f"bulk: {args.points:,} points upserted in {upsert_s:.1f} s with builds off; then one background "
                  f"build of {b.points if b else '?':,} points: copy {b.copy_s if b else '?'} s, build process "
-                 f"{b.build_s if b else '?'} s, swap {b.swap_s if b else '?'} s (load {b.load_s if b else '?'} s) (replayed {b.replayed if b else '?'} "
+                 f"{b.build_s if b else '?'} s, swap {b.swap_s if b else '?'} s (load {b.load_s if b else '?'} s), build process peak RSS {b.build_rss_mb if b else '?'} MB (replayed {b.replayed if b else '?'} "
                  f"writes), {build_wall:.1f} s until no build ran; {extra * WRITE:,} points written meanwhile, "
-                 f"upsert of {WRITE:,} max {max(waits, default=0):.2f} s (past build_after points ahead of the "
+                 f"upsert of {WRITE:,} max {max(waits, default=0):.2f} s (max_unindexed points ahead of the "
                  f"build a writer waits for it)")
     store.flush("bulk")
     store.wait_for_index("bulk")
     shard = store._shard("bulk")
-    rows.append(["bulk: after the build, adapter plan (5 searches)",
-                 *_plan_cells(timed(lambda q: old_plan(shard, q), queries))])
-    rows.append(["bulk: after the build, 2 searches + app RRF",
+    rows.append(["bulk: after the build, engine fusion (5 searches)",
+                 *_plan_cells(timed(lambda q: engine_plan(shard, q), queries))])
+    rows.append(["bulk: after the build, 2 searches + app RRF (the adapter's)",
                  *_plan_cells(timed(lambda q: app_plan(shard, q), queries))])
     store.close()
 
@@ -340,9 +341,10 @@ def main() -> int:
         qrng = np.random.default_rng(3)
         queries = [query(qrng) for _ in range(args.queries)]
         shard = store._shard("ingest")
-        rows.append(["ingest: after, adapter plan (5 searches)",
-                     *_plan_cells(timed(lambda q: old_plan(shard, q), queries))])
-        rows.append(["ingest: after, 2 searches + app RRF", *_plan_cells(timed(lambda q: app_plan(shard, q), queries))])
+        rows.append(["ingest: after, engine fusion (5 searches)",
+                     *_plan_cells(timed(lambda q: engine_plan(shard, q), queries))])
+        rows.append(["ingest: after, 2 searches + app RRF (the adapter's)",
+                     *_plan_cells(timed(lambda q: app_plan(shard, q), queries))])
         urng = np.random.default_rng(6)
         unfiltered = [query(urng, filtered=False) for _ in range(args.queries)]
         rows.append(["ingest: after, store.search without a filter",
@@ -362,8 +364,8 @@ def main() -> int:
             print(f"bulk done {uptime_line()}", flush=True)
         server_upsert_s = server_rows(args, rows)
         children = resource.getrusage(resource.RUSAGE_CHILDREN)
-        notes.append(f"build processes: {children.ru_utime + children.ru_stime:.0f} CPU s in all, peak RSS "
-                     f"{children.ru_maxrss / 1024:.0f} MB; bench process peak RSS "
+        notes.append(f"child processes (builds, the serving probe): {children.ru_utime + children.ru_stime:.0f} CPU s "
+                     f"in all; bench process peak RSS "
                      f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB; server adapter upsert "
                      f"{server_upsert_s:.1f} s for {args.server_points:,} points")
         print()

@@ -60,9 +60,10 @@ def copy_shard(src: Path, dst: Path) -> None:
 
 
 def start_build(path: Path, dimension: int) -> subprocess.Popen:
-    """Optimize the shard at `path` in a child process; its exit code 0 means built, flushed and closed."""
+    """Optimize the shard at `path` in a child process; its exit code 0 means built, flushed and closed, and its
+    stdout is then its peak resident memory in MB."""
     cmd = [sys.executable, "-m", "grounded.store.edge_build", str(path), str(dimension), str(os.getpid())]
-    return subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    return subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 
 
 def build(path: Path, dimension: int) -> None:
@@ -82,11 +83,18 @@ def _die_with_parent(parent: int) -> None:
         raise SystemExit(3)
 
 
+def _peak_rss_mb() -> float:
+    """VmHWM: this process's own peak (getrusage's ru_maxrss also counts the parent's memory shared before exec)."""
+    with open("/proc/self/status") as fh:
+        return next((int(line.split()[1]) / 1024 for line in fh if line.startswith("VmHWM:")), 0.0)
+
+
 def main(argv: list[str]) -> int:
     path, dimension, parent = Path(argv[0]), int(argv[1]), int(argv[2])
     _die_with_parent(parent)
     os.nice(BUILD_NICE)
     build(path, dimension)
+    print(f"{_peak_rss_mb():.1f}")
     return 0
 
 

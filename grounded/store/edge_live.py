@@ -5,10 +5,9 @@ points are unindexed, a thread copies the live shard (under the write lock: a co
 process builds the HNSW index on the copy (edge_build.py) while reads and writes go on against the live shard,
 and the thread swaps the copy in: under the write lock it replays the writes made since the copy, flushes,
 switches `live.json` (the commit point, edge_layout.py) and retires the old shard, which closes once its last
-read returns. Reads never wait for a build; a writer waits only when it outruns the builder: `max_unindexed`
-points unindexed while a build runs and at least `build_after` of them written since that build's copy (so the
-brute-force searched, unindexed part stays bounded; a collection that is far behind, e.g. one from before
-background builds, still takes `build_after` points of writes during its first build).
+read returns. Reads never wait for a build; a writer waits only when it outruns the builder by `max_unindexed`
+points written since the running build's copy, which bounds the unindexed (brute-force searched) part of the live
+shard at what the build covers plus `max_unindexed`.
 """
 
 from __future__ import annotations
@@ -46,7 +45,7 @@ class IndexPolicy(BaseModel):
     )
     max_unindexed: int | None = Field(
         default=40_000, ge=1,
-        description="writers wait for the running build past this many unindexed points (see the module docstring)",
+        description="writers wait for the running build once this many points were written since its copy",
     )
 
 
@@ -60,6 +59,14 @@ class BuildStats(BaseModel):
     swap_s: float = Field(description="load the copy, replay, flush, switch live.json, close the old shard")
     load_s: float = Field(description="of swap_s: opening the built copy (holds the GIL: reads wait)")
     segments: int
+    build_rss_mb: float | None = Field(default=None, description="the build process's peak resident memory")
+
+
+def _float_or_none(text: str) -> float | None:
+    try:
+        return float(text.strip())
+    except ValueError:
+        return None
 
 
 def _fault_point(step: str) -> None:
@@ -198,7 +205,7 @@ class LiveCollection:
         build, limit = self._build, self.policy.max_unindexed
         if build is None or limit is None:
             return False
-        return self.unindexed >= limit and self.unindexed - build.covered >= (self.policy.build_after or 0)
+        return self.unindexed - build.covered >= limit
 
     def _maybe_build(self, force: bool = False) -> None:
         after = self.policy.build_after
@@ -226,7 +233,7 @@ class LiveCollection:
                 if build.cancelled:
                     return
                 build.process = start_build(build.path, self.dimension)
-            _, err = build.process.communicate()
+            out, err = build.process.communicate()
             if build.cancelled:
                 return
             if build.process.returncode != 0:
@@ -237,7 +244,7 @@ class LiveCollection:
                 return
             stats = BuildStats(points=build.covered, replayed=len(build.delta), copy_s=round(copied - started, 3),
                                build_s=round(built - copied, 3), swap_s=round(time.perf_counter() - built, 3),
-                               load_s=round(build.load_s, 3),
+                               load_s=round(build.load_s, 3), build_rss_mb=_float_or_none(out.decode()),
                                segments=self.current().info().segments_count)
             self.history.append(stats)
             log.info("collection %s: index build swapped in: %s", self.name, stats.model_dump())

@@ -93,22 +93,22 @@ def test_reads_and_writes_go_on_while_the_index_builds(tmp_path, held):
 
 
 def test_a_writer_waits_only_when_it_outruns_the_build_and_reads_never_wait(tmp_path, held):
-    store = open_store(tmp_path, max_unindexed=BUILD_AFTER + 100)
+    store = open_store(tmp_path, max_unindexed=500)
     name = new_collection(store)
     store.upsert(name, *batch(0, BUILD_AFTER))
     pid = hold_build(store, name, held)
-    store.upsert(name, *batch(BUILD_AFTER, BUILD_AFTER))  # build_after points during a build: accepted at once
+    store.upsert(name, *batch(BUILD_AFTER, 500))  # up to max_unindexed written during the build: accepted at once
 
-    writer = threading.Thread(target=store.upsert, args=(name, *batch(2 * BUILD_AFTER, 100)))
+    writer = threading.Thread(target=store.upsert, args=(name, *batch(BUILD_AFTER + 500, 100)))
     writer.start()
     writer.join(timeout=1.0)
-    assert writer.is_alive()  # past max_unindexed and build_after ahead of the build: the writer waits for it
+    assert writer.is_alive()  # max_unindexed points ahead of the running build: the writer waits for it
     assert nearest(store, name, 3)[0] == point_id(3)  # a read does not
     os.kill(pid, signal.SIGCONT)
     writer.join(timeout=600)
     assert not writer.is_alive()
     assert store.wait_for_index(name, timeout=600)
-    assert store.count(name) == 2 * BUILD_AFTER + 100
+    assert store.count(name) == BUILD_AFTER + 600
     store.close()
 
 
