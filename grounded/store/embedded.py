@@ -220,7 +220,7 @@ class EmbeddedStore:
     def search(self, name: str, query: StoreQuery) -> list[Evidence]:
         """Two branch searches (dense, BM25) in one batch, fused in the app exactly as the engine's RRF
         (`base.rrf_rank`), then the payloads of the top hits only. Also asking the engine for the fused list runs
-        each branch search again (5 searches): at 100k points that plan's filtered p95 was 1.1-1.7x this one's
+        each branch search again (5 searches): at 100k points that plan's filtered p95 was 1.4-6x this one's
         (docs/results.md, issue 12; same ranking up to ties: tests/store/test_query_plan.py). Non-default branch
         weights keep the engine's own weighted fusion (its weighting is not imitated here)."""
         flt = _edge_filter(query.filter)
