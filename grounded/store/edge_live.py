@@ -27,7 +27,14 @@ from typing import IO, Iterator
 from pydantic import BaseModel, Field
 from qdrant_edge import EdgeShard, UpdateOperation
 
-from grounded.store import edge_layout as layout
+from grounded.store.edge_layout import (
+    FIRST_SHARD,
+    live_shard_dir,
+    next_shard_dir,
+    remove_orphans,
+    set_live_shard,
+    take_ownership,
+)
 from grounded.store.base import StoreUnavailable
 from grounded.store.edge_build import copy_shard, shard_config, start_build
 
@@ -118,7 +125,7 @@ class LiveCollection:
                  shard: EdgeShard, interrupted: bool = False) -> None:
         self.name, self.folder, self.dimension, self.policy = name, folder, dimension, policy
         self._owner = owner
-        self._slot = _Slot(shard, layout.live_shard_dir(folder))
+        self._slot = _Slot(shard, live_shard_dir(folder))
         self._slot_lock = threading.Lock()
         self._lock = threading.RLock()  # writes, copy and swap
         self._built = threading.Condition(self._lock)
@@ -137,9 +144,9 @@ class LiveCollection:
     @classmethod
     def create(cls, name: str, folder: Path, dimension: int, policy: IndexPolicy) -> "LiveCollection":
         folder.mkdir(parents=True, exist_ok=True)
-        owner = layout.take_ownership(folder, name)
+        owner = take_ownership(folder, name)
         try:
-            shard = EdgeShard.create(str(folder / layout.FIRST_SHARD), shard_config(dimension))
+            shard = EdgeShard.create(str(folder / FIRST_SHARD), shard_config(dimension))
         except BaseException:
             owner.close()
             raise
@@ -147,10 +154,10 @@ class LiveCollection:
 
     @classmethod
     def open(cls, name: str, folder: Path, dimension: int, policy: IndexPolicy) -> "LiveCollection":
-        owner = layout.take_ownership(folder, name)
+        owner = take_ownership(folder, name)
         try:
-            shard = load_shard(name, layout.live_shard_dir(folder))
-            interrupted = layout.remove_orphans(folder)
+            shard = load_shard(name, live_shard_dir(folder))
+            interrupted = remove_orphans(folder)
         except BaseException:
             owner.close()
             raise
@@ -224,7 +231,7 @@ class LiveCollection:
                 if self._closing:
                     return
                 self._slot.shard.flush()
-                build = _Build(layout.next_shard_dir(self.folder), covered=self.unindexed)
+                build = _Build(next_shard_dir(self.folder), covered=self.unindexed)
                 copy_shard(self._slot.path, build.path)
                 self._build = build
             _fault_point("copied")
@@ -254,7 +261,7 @@ class LiveCollection:
                 self._next_try = self.unindexed + (self.policy.build_after or 0)
         finally:
             with self._lock:
-                if build is not None and layout.live_shard_dir(self.folder) != build.path:
+                if build is not None and live_shard_dir(self.folder) != build.path:
                     shutil.rmtree(build.path, ignore_errors=True)
                 self._build = None
                 self._thread = None
@@ -281,7 +288,7 @@ class LiveCollection:
                 new.close()
                 raise
             _fault_point("replayed")
-            layout.set_live_shard(self.folder, build.path)
+            set_live_shard(self.folder, build.path)
             _fault_point("switched")
             with self._slot_lock:
                 old, self._slot = self._slot, _Slot(new, build.path)
