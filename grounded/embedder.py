@@ -91,12 +91,14 @@ class Embedder(ABC):
         return [len(e.ids) for e in self._tokenizer.encode_batch(texts)]
 
     def embed(self, texts: list[str]) -> np.ndarray:
-        """Unit-length vectors, one row per text, in the order given."""
-        out = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        """Unit-length vectors, one row per text, in the order given; a text repeated in `texts` (boilerplate
+        chunks of a site) is embedded once."""
         if not texts:
-            return out
-        encodings = self._tokenizer.encode_batch(texts)
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        unique = list(dict.fromkeys(texts))
+        encodings = self._tokenizer.encode_batch(unique)
         lengths = [len(e.ids) for e in encodings]
+        vectors = np.zeros((len(unique), self.dimension), dtype=np.float32)
         with self._lock:
             for batch in pack_batches(lengths, self._batch_tokens, self._max_batch):
                 width = lengths[batch[0]]
@@ -105,8 +107,11 @@ class Embedder(ABC):
                 for row, i in enumerate(batch):
                     ids[row, : lengths[i]] = encodings[i].ids
                     mask[row, : lengths[i]] = 1
-                out[batch] = self._forward(ids, mask)
-        return out
+                vectors[batch] = self._forward(ids, mask)
+        if len(unique) == len(texts):
+            return vectors
+        row = {text: i for i, text in enumerate(unique)}
+        return vectors[[row[t] for t in texts]]
 
     def embed_query(self, text: str) -> list[float]:
         return self.embed([text])[0].tolist()

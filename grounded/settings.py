@@ -51,8 +51,11 @@ class ChunkSettings(BaseModel):
 
 
 class IngestSettings(BaseModel):
-    workers: int = Field(default=1, ge=0, description="parser processes next to the embedding one (0 = inline)")
+    workers: int = Field(default=1, ge=0, description="parser processes next to the embedding one (0 = inline, "
+                         "in this process, without the parse-time limit)")
     write_batch_chunks: int = Field(default=256, ge=1, description="chunks embedded and written per store call")
+    parse_timeout_s: float = Field(default=120.0, gt=0, description="a file whose parsing and chunking takes "
+                                   "longer fails alone with this reason; its worker process is replaced")
 
 
 class RetrievalSettings(BaseModel):

@@ -1,7 +1,13 @@
 """Chunk a parsed document along its structure: one section at a time, consecutive elements packed up to the
-token budget, a table always whole and alone, an oversized paragraph split at sentence boundaries (the project's
-one splitter, grounded/text.py) with whole sentences shared between neighbours. Every chunk's text is an exact slice
-of the parsed text, so quotes can be verified."""
+token budget, a table whole and alone (one too large for the budget split between rows), an oversized paragraph
+split at sentence boundaries (the project's one splitter, grounded/text.py) with whole sentences shared between
+neighbours, a run-on sentence cut between words and a giant word between characters. Every chunk's text is an
+exact slice of the parsed text, so quotes can be verified.
+
+No text is lost to the embedder's window: given `window` (the model's word-piece limit), a chunk's budget is that
+window less [CLS]/[SEP] and the title/section line it is embedded with (`Chunk.embedding_text`), so every word of a
+document is embedded in some chunk. A heading line longer than half the window is the one case left to the
+model's truncation (it cuts the end, the body: such a section keeps a body budget of a quarter window)."""
 
 from __future__ import annotations
 
@@ -26,10 +32,13 @@ class Span:
         self.start, self.end, self.section, self.page = start, end, section, page
 
 
-def chunk_document(doc: ParsedDocument, max_tokens: int, overlap: int, count_tokens: TokenCounter) -> list[Chunk]:
+def chunk_document(
+    doc: ParsedDocument, max_tokens: int, overlap: int, count_tokens: TokenCounter, window: int | None = None
+) -> list[Chunk]:
     spans: list[Span] = []
     for section in _sections(doc.elements):
-        spans.extend(_pack(doc.text, section, max_tokens, overlap, count_tokens))
+        budget = max_tokens if window is None else _budget(doc.title, section, max_tokens, window, count_tokens)
+        spans.extend(_pack(doc.text, section, budget, overlap, count_tokens))
     chunks = []
     for i, span in enumerate(spans):
         chunks.append(
@@ -50,6 +59,13 @@ def chunk_document(doc: ParsedDocument, max_tokens: int, overlap: int, count_tok
             )
         )
     return chunks
+
+
+def _budget(title: str, section: list[Element], max_tokens: int, window: int, count: TokenCounter) -> int:
+    """Word pieces a chunk body of this section may hold so that title, section and body fit the window."""
+    paths = {tuple(el.section_path) for el in section}
+    head = max(count(" > ".join(p for p in (title, " > ".join(path)) if p)) for path in paths)
+    return max(1, min(max_tokens, max(window - 2 - head, window // 4)))
 
 
 def _sections(elements: list[Element]) -> list[list[Element]]:
@@ -80,7 +96,10 @@ def _pack(text: str, section: list[Element], max_tokens: int, overlap: int, coun
         n = count(el.text)
         if el.kind is ElementKind.TABLE:
             close()
-            spans.append(Span(el.char_start, el.char_end, el.section_path, el.page))
+            if n <= max_tokens:
+                spans.append(Span(el.char_start, el.char_end, el.section_path, el.page))
+            else:  # rows packed, never repeated: a row belongs to exactly one piece
+                spans.extend(_pack_units(_line_units(text, el, max_tokens, count), el, max_tokens, 0))
         elif n > max_tokens:
             close()
             spans.extend(_split(text, el, max_tokens, overlap, count))
@@ -93,14 +112,31 @@ def _pack(text: str, section: list[Element], max_tokens: int, overlap: int, coun
     return spans
 
 
+Unit = tuple[int, int, int]  # (start, end, tokens) in the parsed text
+
+
 def _split(text: str, el: Element, max_tokens: int, overlap: int, count: TokenCounter) -> list[Span]:
     """Sentences packed up to `max_tokens`; the next piece starts with the last whole sentences of the previous one
     worth at most `overlap` tokens; a sentence over the budget alone is cut at word boundaries."""
-    units: list[tuple[int, int, int]] = []  # (start, end, tokens) in `text`
+    units: list[Unit] = []
     for s, e in sentence_spans(text[el.char_start : el.char_end]):
         a, b = el.char_start + s, el.char_start + e
         n = count(text[a:b])
         units.extend([(a, b, n)] if n <= max_tokens else _word_pieces(text, a, b, max_tokens, count))
+    return _pack_units(units, el, max_tokens, overlap)
+
+
+def _line_units(text: str, el: Element, max_tokens: int, count: TokenCounter) -> list[Unit]:
+    """A table's rows (one per line), a row over the budget cut at word boundaries."""
+    units: list[Unit] = []
+    for m in re.finditer(r"[^\n]+", text[el.char_start : el.char_end]):
+        a, b = el.char_start + m.start(), el.char_start + m.end()
+        n = count(text[a:b])
+        units.extend([(a, b, n)] if n <= max_tokens else _word_pieces(text, a, b, max_tokens, count))
+    return units
+
+
+def _pack_units(units: list[Unit], el: Element, max_tokens: int, overlap: int) -> list[Span]:
     spans: list[Span] = []
     i = 0
     while i < len(units):
@@ -119,9 +155,10 @@ def _split(text: str, el: Element, max_tokens: int, overlap: int, count: TokenCo
     return spans or [Span(el.char_start, el.char_end, el.section_path, el.page)]
 
 
-def _word_pieces(text: str, start: int, end: int, max_tokens: int, count: TokenCounter) -> list[tuple[int, int, int]]:
-    """A run-on sentence cut into consecutive word runs of at most `max_tokens` (words counted one by one)."""
-    pieces: list[tuple[int, int, int]] = []
+def _word_pieces(text: str, start: int, end: int, max_tokens: int, count: TokenCounter) -> list[Unit]:
+    """A run-on sentence cut into consecutive word runs of at most `max_tokens` (words counted one by one); a
+    single word over the budget (a hash, a URL, base64) cut between characters."""
+    pieces: list[Unit] = []
     a = b = None
     used = 0
     for m in re.finditer(r"\S+", text[start:end]):
@@ -129,9 +166,24 @@ def _word_pieces(text: str, start: int, end: int, max_tokens: int, count: TokenC
         if a is not None and used + n > max_tokens:
             pieces.append((start + a, start + b, used))
             a, used = None, 0
+        if n > max_tokens:
+            pieces.extend(_char_pieces(text, start + m.start(), start + m.end(), max_tokens, count))
+            continue
         if a is None:
             a = m.start()
         b, used = m.end(), used + n
     if a is not None:
         pieces.append((start + a, start + b, used))
+    return pieces
+
+
+def _char_pieces(text: str, start: int, end: int, max_tokens: int, count: TokenCounter) -> list[Unit]:
+    pieces: list[Unit] = []
+    a = start
+    while a < end:
+        b = end
+        while count(text[a:b]) > max_tokens and b - a > 1:
+            b = a + max(1, (b - a) * max_tokens // (count(text[a:b]) + 1))
+        pieces.append((a, b, count(text[a:b])))
+        a = b
     return pieces

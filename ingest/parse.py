@@ -9,6 +9,7 @@ from pathlib import Path
 from grounded.contracts import Element, ElementKind, ParsedDocument, SourceDocument, SourceFormat
 from grounded.ingest.elements import ParseError, RawElement
 from grounded.ingest.encoding import NotText, decode_text
+from grounded.ingest.html_depth import flatten, too_deep
 from grounded.offline import patch_unstructured_spacy
 
 SEPARATOR = "\n\n"
@@ -89,25 +90,44 @@ def _read_text(path: Path) -> str:
 def _unstructured_elements(fmt: SourceFormat, path: Path, text: str | None = None) -> list[RawElement]:
     patch_unstructured_spacy()
     try:
-        if fmt is SourceFormat.MD:
-            from unstructured.partition.md import partition_md as partition
-        elif fmt is SourceFormat.HTML:
-            from unstructured.partition.html import partition_html
-
-            main = web_page_main_content(path.read_bytes())
-            if main is not None:
-                return [r for e in partition_html(text=main) if (r := _convert(e)) is not None]
-            partition = partition_html
+        if fmt is SourceFormat.HTML:
+            elements = _html_partition(path)
+        elif fmt is SourceFormat.MD:
+            elements = _markdown_partition(text or "")
         elif fmt is SourceFormat.DOCX:
-            from unstructured.partition.docx import partition_docx as partition
+            from unstructured.partition.docx import partition_docx
+
+            elements = partition_docx(filename=str(path))
         else:
-            from unstructured.partition.text import partition_text as partition
-        elements = partition(text=text) if text is not None else partition(filename=str(path))
+            from unstructured.partition.text import partition_text
+
+            elements = partition_text(text=text)
     except ParseError:
         raise
     except Exception as exc:  # unstructured raises many types for a corrupt file; each fails alone
         raise ParseError(f"{type(exc).__name__}: {exc}".strip()[:300]) from exc
     return [r for e in elements if (r := _convert(e)) is not None]
+
+
+def _html_partition(path: Path) -> list:
+    """A web page's main content, else the whole page; nesting too deep for lxml flattened first."""
+    from unstructured.partition.html import partition_html
+
+    data = path.read_bytes()
+    markup = flatten(decode_text(data)) if too_deep(data) else None
+    main = web_page_main_content(markup.encode("utf-8", "surrogatepass") if markup is not None else data)
+    if main is not None:
+        return partition_html(text=main)
+    return partition_html(text=markup) if markup is not None else partition_html(filename=str(path))
+
+
+def _markdown_partition(text: str) -> list:
+    """What unstructured's partition_md does (markdown -> HTML -> partition_html), with the HTML's nesting checked."""
+    import markdown
+    from unstructured.partition.html import partition_html
+
+    markup = markdown.markdown(text, extensions=["tables", "fenced_code"])
+    return partition_html(text=flatten(markup) if too_deep(markup) else markup)
 
 
 _BOILERPLATE = re.compile(r"cookie|consent|banner|navbar|sidebar|footer|breadcrumb|advert|menu|related", re.I)

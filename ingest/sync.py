@@ -23,14 +23,13 @@ from typing import Protocol
 
 from grounded.contracts import Chunk, CollectionInfo, FailedFile, IngestReport, SourceDocument, SourceKind, SourceRoot, SyncPlan
 from grounded.embedder import Embedder, EmbedderMismatch, check_variant  # noqa: F401 (re-exported)
-from grounded.injection import kinds as injection_kinds
 from grounded.settings import ChunkSettings, IngestSettings
 from grounded.sparse import SparseEncoder, SparseVec
 from grounded.store import VectorStore
 from grounded.store.base import DocVersion, versions_from_payloads
 from grounded.telemetry import record_span, span
 from grounded.ingest import roots
-from grounded.ingest.pipeline import PipelineStats, chunked
+from grounded.ingest.pipeline import ChunkJob, PipelineStats, chunked
 from grounded.ingest.sources import Discovery, discover
 
 UPLOADS_PREFIX = "uploads/"
@@ -163,9 +162,8 @@ class Ingestor:
         self.stats = PipelineStats()
         batch: list[_Pending] = []
         docs = [p.doc for p in todo.values()]
-        for item in chunked(
-            docs, self.chunking, self.embedder.tokenizer_file, self.sparse, self.pipeline.workers, self.stats
-        ):
+        job = ChunkJob(self.chunking, str(self.embedder.tokenizer_file), window=self.embedder.max_seq_length)
+        for item in chunked(docs, job, self.sparse, self.pipeline.workers, self.stats, self.pipeline.parse_timeout_s):
             record_span("grounded.ingest.parse", item.started_ns, item.ended_ns,
                         {"grounded.doc_id": item.doc.doc_id, "grounded.ingest.chunks": len(item.chunks)},
                         parent=root, error=item.error)
@@ -177,7 +175,6 @@ class Ingestor:
             pending.chunks, pending.sparse = item.chunks, item.sparse
             for chunk in pending.chunks:
                 chunk.source_root = target.root.id
-                chunk.injection = injection_kinds(chunk.text)
             batch.append(pending)
             if sum(len(p.chunks) for p in batch) >= self.pipeline.write_batch_chunks:
                 self._write(root, collection, batch, report, progress)

@@ -1,5 +1,7 @@
 """Splitting an oversized paragraph: whole sentences (the project's splitter), the token budget, sentence overlap."""
 
+import re
+
 import pytest
 
 from grounded.contracts import Element, ElementKind, ParsedDocument, SourceFormat
@@ -37,3 +39,39 @@ def test_run_on_sentence_is_cut_at_words():
     chunks = chunk_document(doc(text), max_tokens=40, overlap=5, count_tokens=words)
     assert all(words(c.text) <= 40 for c in chunks)
     assert " ".join(c.text for c in chunks).split() == text.split(), "nothing lost, nothing repeated"
+
+
+def words_and_dashes(text: str) -> int:
+    """A stand-in tokenizer that, like word pieces, splits at punctuation: 'a-b-c' is five pieces."""
+    return len(re.findall(r"\w+|[^\w\s]", text))
+
+
+def test_with_a_window_title_section_and_body_fit_it():
+    text = PARAGRAPH
+    el = Element(kind=ElementKind.TEXT, text=text, char_start=0, char_end=len(text), section_path=["Long " * 12])
+    parsed = ParsedDocument(doc_id="d.md", source="d.md", format=SourceFormat.MD, title="A title of six words here",
+                            text=text, elements=[el], content_hash="h")
+    chunks = chunk_document(parsed, max_tokens=200, overlap=0, count_tokens=words, window=60)
+    assert len(chunks) > 3
+    for c in chunks:
+        assert words(c.embedding_text()) + 2 <= 60  # the head line is embedded with the body: both fit
+    assert " ".join(c.text for c in chunks).split() == text.split()
+
+
+def test_a_table_over_the_budget_is_split_between_rows_and_a_long_row_between_words():
+    rows = [f"row {i} | value {i}" for i in range(30)] + ["notes | " + " ".join(f"w{i}" for i in range(50))]
+    text = "\n".join(rows)
+    el = Element(kind=ElementKind.TABLE, text=text, char_start=0, char_end=len(text))
+    chunks = chunk_document(doc(text).model_copy(update={"elements": [el]}), max_tokens=20, overlap=5,
+                            count_tokens=words)
+    assert all(words(c.text) <= 20 for c in chunks) and len(chunks) > 3
+    assert all(c.text.endswith(("|", *(str(i) for i in range(10)))) for c in chunks[:-3]), "rows stay whole"
+    assert " ".join(c.text for c in chunks).split() == text.split(), "no row lost, none repeated"
+
+
+def test_a_word_longer_than_the_budget_is_cut_between_characters():
+    giant = "-".join(f"s{i}" for i in range(40))  # 79 pieces in one whitespace-delimited word
+    text = f"Before {giant} after."
+    chunks = chunk_document(doc(text), max_tokens=10, overlap=0, count_tokens=words_and_dashes)
+    assert all(words_and_dashes(c.text) <= 10 for c in chunks)
+    assert "".join(c.text for c in chunks).replace(" ", "") == text.replace(" ", "")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import shutil
 
 from grounded.settings import IngestSettings
-from grounded.ingest.pipeline import PARALLEL_MIN_DOCS
 from grounded.ingest.sync import Ingestor
 
 from tests.conftest import DEMO
@@ -19,12 +18,12 @@ def _state(store, collection):
 def test_worker_processes_match_inline_parsing(components, tmp_path):
     corpus = tmp_path / "corpus"
     sources = sorted(DEMO.rglob("*.md"))
-    for i, src in enumerate((sources * PARALLEL_MIN_DOCS)[:PARALLEL_MIN_DOCS]):  # enough documents for the pool
+    for i, src in enumerate((sources * 12)[:12]):  # more documents than one worker task holds
         (corpus / f"copy{i}").mkdir(parents=True)
         shutil.copy2(src, corpus / f"copy{i}" / src.name)
     (corpus / "broken.docx").write_bytes(b"PK\x03\x04 not really a docx")
     n_docs = len(list(corpus.rglob("*.md")))
-    assert n_docs >= PARALLEL_MIN_DOCS
+    assert n_docs == 12
 
     def sync(collection: str, workers: int) -> Ingestor:
         ingestor = Ingestor(components.store, components.embedder, components.sparse, components.settings.chunk,
