@@ -52,13 +52,17 @@ import grounded.store.embedded  # noqa: E402,F401
 
 # name -> GeneratorSettings overrides (backend local unless it says otherwise)
 CONFIGS: dict[str, dict] = {
-    "before": {"prompt_form": "text", "local_threads": 2, "max_tokens": 256, "excerpt_chars": 450},
+    "before": {"prompt_form": "text", "local_threads": 2, "max_tokens": 256, "evidence_chars": 1350},
     "text-2t": {"prompt_form": "text", "local_threads": 2, "max_tokens": 96},
     "text-1t": {"prompt_form": "text", "local_threads": 1, "local_threads_batch": 2, "max_tokens": 96},
     "json-2t": {"prompt_form": "json", "local_threads": 2, "max_tokens": 64},
     "json-1t": {"prompt_form": "json", "local_threads": 1, "local_threads_batch": 2, "max_tokens": 64},
     "json-1t-ngram": {"prompt_form": "json", "local_threads": 1, "local_threads_batch": 2, "max_tokens": 64,
                       "local_speculative": "ngram"},
+    "text-600": {"prompt_form": "text", "local_threads": 2, "max_tokens": 96, "evidence_chars": 600},
+    "json-600": {"prompt_form": "json", "local_threads": 2, "max_tokens": 64, "evidence_chars": 600},
+    "text-05b": {"prompt_form": "text", "local_threads": 2, "max_tokens": 96, "local_model": "qwen2.5-coder-0.5b"},
+    "json-05b": {"prompt_form": "json", "local_threads": 2, "max_tokens": 64, "local_model": "qwen2.5-coder-0.5b"},
     "extractive": {"backend": "extractive"},
 }
 ANSWERED = (AnswerStatus.ANSWERED, AnswerStatus.PARTIAL)

@@ -11,6 +11,7 @@ it was built with; `check_variant` refuses to mix variants between an index and 
 
 from __future__ import annotations
 
+import logging
 import threading
 from abc import ABC, abstractmethod
 from functools import lru_cache
@@ -23,6 +24,8 @@ from grounded.contracts import CollectionInfo, EmbedBackend
 from grounded.settings import EmbedSettings
 
 DEFAULT_MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
+
+log = logging.getLogger(__name__)
 
 
 class EmbedderMismatch(ValueError):
@@ -168,9 +171,11 @@ def open_embedder(settings: EmbedSettings, models_dir: Path) -> Embedder:
     """The configured backend; the int8 model is exported under `settings.onnx_dir` or `models_dir` once."""
     path = Path(settings.model_path or default_model_path())
     if settings.backend is EmbedBackend.TORCH:
-        return TorchEmbedder(settings, path)
-    onnx_dir = settings.onnx_dir or models_dir / f"{path.name}-onnx-int8"
-    return OnnxInt8Embedder(settings, path, onnx_dir)
+        embedder: Embedder = TorchEmbedder(settings, path)
+    else:
+        embedder = OnnxInt8Embedder(settings, path, settings.onnx_dir or models_dir / f"{path.name}-onnx-int8")
+    log.info("dense embedder loaded: %s, window %d", embedder.describe(), embedder.max_seq_length)
+    return embedder
 
 
 def built_variant(info: CollectionInfo) -> EmbedBackend:

@@ -18,7 +18,10 @@ import logging
 import os
 import shutil
 import tempfile
+import warnings
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 import numpy as np
 from pydantic import BaseModel
@@ -109,7 +112,8 @@ def _export(source: Path, target: Path, source_sha: str, max_seq_length: int) ->
     work = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
     try:
         fp32, int8 = work / "model_fp32.onnx", work / MODEL_FILE
-        with torch.no_grad():
+        with torch.no_grad(), warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # the tracer's notes on a fixed graph are not the user's concern
             torch.onnx.export(
                 _pooled_encoder(st[0].auto_model.eval()),
                 tuple(sample[k] for k in inputs),
@@ -120,10 +124,11 @@ def _export(source: Path, target: Path, source_sha: str, max_seq_length: int) ->
                 opset_version=17,
                 dynamo=False,
             )
-        quantize_dynamic(
-            str(fp32), str(int8), weight_type=QuantType.QInt8, per_channel=True, reduce_range=False,
-            extra_options={"WeightSymmetric": True, "ActivationSymmetric": False},
-        )
+        with _no_root_handler_installed():
+            quantize_dynamic(
+                str(fp32), str(int8), weight_type=QuantType.QInt8, per_channel=True, reduce_range=False,
+                extra_options={"WeightSymmetric": True, "ActivationSymmetric": False},
+            )
         fp32.unlink()
         probe = st.tokenizer(PROBES, padding=True, truncation=True, max_length=max_seq_length, return_tensors="np")
         got = onnx_forward(onnx_session(int8, threads=1), probe["input_ids"], probe["attention_mask"])
@@ -142,6 +147,18 @@ def _export(source: Path, target: Path, source_sha: str, max_seq_length: int) ->
         os.replace(work, target)  # readers see the whole folder or none of it
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+@contextmanager
+def _no_root_handler_installed() -> Iterator[None]:
+    """onnxruntime's quantizer calls `logging.warning()` on the root logger, which installs a stderr handler for
+    the whole process when the root has none; a NullHandler meanwhile keeps its advice out of CLI output."""
+    root, null = logging.getLogger(), logging.NullHandler()
+    root.addHandler(null)
+    try:
+        yield
+    finally:
+        root.removeHandler(null)
 
 
 def _pooled_encoder(model):

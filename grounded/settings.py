@@ -107,8 +107,10 @@ class GeneratorSettings(BaseModel):
     local_model: str = Field(default="qwen2.5-coder-1.5b", description="embedded model (local backend)")
     prompt_form: PromptForm = PromptForm.TEXT
     max_sources: int = Field(default=3, ge=1, le=10, description="retrieved chunks shown to the model")
-    excerpt_chars: int = Field(
-        default=300, ge=80, description="per shown chunk: the window of sentences best matching the question"
+    evidence_chars: int = Field(
+        default=900, ge=200,
+        description="characters of evidence shown to the model, shared by rank (the best chunk gets half); each "
+        "chunk is cut to its best-matching sentences or table rows. Prompt size is latency on a CPU",
     )
     local_threads: int = Field(default=2, ge=1, description="threads generating tokens")
     local_threads_batch: int | None = Field(default=None, ge=1, description="threads reading the prompt; None = local_threads")

@@ -36,11 +36,13 @@ class Budget:
             raise BudgetExhausted(step, self.limit_ms)
 
     def generate(self, generator: Generator, request: GenerationRequest) -> Generation:
-        """The generator's answer if it arrives before the generation deadline. A late one is abandoned (its
-        thread finishes in the background; remote backends stop at their own timeout)."""
+        """The generator's answer if it arrives before the generation deadline. The request's own timeout is that
+        deadline too, so a late call gives up at the same moment: its connection closes and an OpenAI-compatible
+        server (the embedded llama.cpp included) stops generating for it."""
         self.check(BudgetStep.GENERATE)
-        future = _pool.submit(generator.generate, request)
+        left = max(0.001, self.generate_deadline - time.perf_counter())
+        future = _pool.submit(generator.generate, request.model_copy(update={"timeout_s": left}))
         try:
-            return future.result(timeout=max(0.0, self.generate_deadline - time.perf_counter()))
+            return future.result(timeout=left)
         except FutureTimeout:
             raise BudgetExhausted(BudgetStep.GENERATE, self.limit_ms) from None

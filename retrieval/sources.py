@@ -1,23 +1,61 @@
-"""What the generator is shown: the top chunks, each cut to the window of sentences that best matches the
-question. Every excerpt is an exact substring of its chunk, so quotes stay verifiable."""
+"""What the generator is shown: the top chunks, each cut to the lines or sentences that best match the question,
+within one character budget for all of them (the prompt's size is the answer's latency on a CPU: docs/results.md).
+
+The budget is shared by rank: the best chunk gets half, the others split the rest, and what a short chunk leaves
+unused passes to the chunks after it. Every line of an excerpt is an exact substring of its chunk, so quotes stay
+verifiable; a table keeps its header row above the rows that match."""
 
 from __future__ import annotations
 
 from grounded.contracts import Evidence
 from grounded.retrieval.generators.base import ShownSource
-from grounded.retrieval.text import overlap, sentence_spans, stems
+from grounded.retrieval.text import overlap, quote_candidates, sentence_spans, stems
 
-EXCERPT_CHARS = 450
+EVIDENCE_CHARS = 900
 MAX_SOURCES = 3
+MIN_EXCERPT_CHARS = 60  # a share smaller than this shows no useful sentence: the source is left out
 
 
-def excerpt(question: str, text: str, limit: int = EXCERPT_CHARS) -> str:
-    """The part of a chunk worth sending: whole if short or a table, else the window around its best sentence."""
-    if len(text) <= limit or " | " in text:
-        return text[: limit * 2]
+def excerpt(question: str, text: str, limit: int) -> str:
+    """The part of a chunk worth sending: whole if it fits, else the window around its best-matching sentence
+    (or table row, under the table's header row)."""
+    if len(text) <= limit:
+        return text
     q = stems(question)
+    if " | " in text:
+        return _table_window(q, text, limit)
     spans = sentence_spans(text)
     best = max(range(len(spans)), key=lambda i: overlap(q, text[spans[i][0] : spans[i][1]]))
+    lo, hi = _grow(spans, best, limit)
+    return _cut(text[spans[lo][0] : spans[hi][1]], limit)
+
+
+def _table_window(q: set[str], text: str, limit: int) -> str:
+    """Header row + the rows around the best-matching row (each row scored together with its header)."""
+    rows = quote_candidates(text)
+    if not rows:
+        return _cut(text, limit)
+    best = max(range(len(rows)), key=lambda i: overlap(q, rows[i][2]))
+    header = _header_of(text, rows[best][0])
+    if len(header) >= limit // 2:  # a header that would crowd out the rows is left out
+        header = ""
+    room = limit - len(header) - 1 if header else limit
+    lo, hi = _grow([(s, e) for s, e, _ in rows], best, room)
+    window = _cut(text[rows[lo][0] : rows[hi][1]], room)
+    return f"{header}\n{window}" if header else window
+
+
+def _header_of(text: str, row_start: int) -> str:
+    """The first line of the run of table lines (' | ') that ends just above `row_start`, or ''."""
+    header = ""
+    for line in reversed(text[:row_start].rstrip("\n").split("\n")):
+        if " | " not in line:
+            break
+        header = line
+    return header
+
+
+def _grow(spans: list[tuple[int, int]], best: int, limit: int) -> tuple[int, int]:
     lo = hi = best
     while True:
         grown = False
@@ -26,14 +64,28 @@ def excerpt(question: str, text: str, limit: int = EXCERPT_CHARS) -> str:
         if hi + 1 < len(spans) and spans[hi + 1][1] - spans[lo][0] <= limit:
             hi, grown = hi + 1, True
         if not grown:
-            break
-    return text[spans[lo][0] : spans[hi][1]]
+            return lo, hi
+
+
+def _cut(text: str, limit: int) -> str:
+    """A single sentence longer than the limit is cut at a word boundary (its quote still comes from the chunk)."""
+    if len(text) <= limit:
+        return text
+    cut = text[:limit]
+    return cut[: cut.rfind(" ")] if " " in cut else cut
 
 
 def show_sources(
-    question: str, evidence: list[Evidence], max_sources: int = MAX_SOURCES, excerpt_chars: int = EXCERPT_CHARS
+    question: str, evidence: list[Evidence], max_sources: int = MAX_SOURCES, evidence_chars: int = EVIDENCE_CHARS
 ) -> list[ShownSource]:
-    return [
-        ShownSource(marker=i, evidence=e, excerpt=excerpt(question, e.chunk.text, excerpt_chars))
-        for i, e in enumerate(evidence[:max_sources], start=1)
-    ]
+    chosen = evidence[:max_sources]
+    weights = [2] + [1] * (len(chosen) - 1)
+    left, shown = evidence_chars, []
+    for i, e in enumerate(chosen):
+        share = left * weights[i] // sum(weights[i:])
+        if share < MIN_EXCERPT_CHARS:
+            continue
+        text = excerpt(question, e.chunk.text, share)
+        left -= len(text)
+        shown.append(ShownSource(marker=len(shown) + 1, evidence=e, excerpt=text))
+    return shown

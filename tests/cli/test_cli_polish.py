@@ -40,7 +40,7 @@ def test_piped_ingest_prints_plain_progress_lines_and_no_model_noise(tmp_path, c
     assert run(["ask", "-", "-c", "handbook"], tmp_path, stdin="  \n").returncode == 2
 
     verbose = run(["-v", "ask", "Where is the Rotterdam office?", "-c", "handbook"], tmp_path)
-    assert verbose.returncode == 0 and "Loading weights" in verbose.stderr
+    assert verbose.returncode == 0 and "INFO grounded.embedder: dense embedder loaded" in verbose.stderr
 
 
 def test_collections_delete(tmp_path, corpus_copy):

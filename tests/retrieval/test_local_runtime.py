@@ -15,6 +15,7 @@ import os
 import socket
 import sys
 import textwrap
+import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -257,6 +258,31 @@ def test_cited_answer_for_an_easy_case(server, client):
     text = r.choices[0].message.content
     assert "1998" in text and "[1]" in text, text
     assert "NO_ANSWER" not in text
+
+
+@pytest.mark.slow
+def test_a_timed_out_generation_stops_on_the_server(server):
+    """The client gives up (generator timeout or the request's latency budget): llama.cpp must not keep generating
+    tokens nobody reads, holding the only slot while the next question waits."""
+    from grounded.retrieval.generators.base import GenerationRequest, GeneratorError
+    from grounded.retrieval.generators.openai_compat import OpenAICompatGenerator
+
+    generator = OpenAICompatGenerator(server.base_url, server.model_name, server.api_key, timeout_s=120)
+    long = GenerationRequest(question="Count from 1 to 3000, one number per line.", sources=[], max_tokens=1500,
+                             timeout_s=1.5)
+    with pytest.raises(GeneratorError, match="timed out"):
+        generator.generate(long)
+
+    def busy() -> bool:
+        req = urllib.request.Request(server.root_url + "/slots", headers={"Authorization": f"Bearer {server.api_key}"})
+        with urllib.request.urlopen(req, timeout=10) as r:
+            return any(slot["is_processing"] for slot in json.loads(r.read()))
+
+    for _ in range(50):  # the server notices the closed connection within about a second
+        if not busy():
+            break
+        time.sleep(0.2)
+    assert not busy(), "the abandoned generation is still running"
 
 
 @pytest.mark.slow

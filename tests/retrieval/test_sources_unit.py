@@ -1,0 +1,66 @@
+"""What the model is shown: one character budget shared by rank, each chunk cut to what matches the question,
+every line an exact substring of its chunk."""
+
+from __future__ import annotations
+
+import pytest
+
+from grounded.contracts import Chunk, Evidence, SourceFormat
+from grounded.retrieval.sources import MIN_EXCERPT_CHARS, excerpt, show_sources
+
+pytestmark = pytest.mark.unit
+
+FILLER = " ".join(f"Sentence number {i} talks about the weather in general terms." for i in range(40))
+TABLE = "\n".join(
+    ["City or region | Maximum rate per night"]
+    + [f"Town {i} | NOK {1000 + i}" for i in range(40)]
+    + ["Oslo | NOK 1,850", "Bergen and Stavanger | NOK 1,600"]
+    + [f"Village {i} | NOK {500 + i}" for i in range(40)]
+)
+
+
+def _evidence(text: str, n: int) -> Evidence:
+    chunk = Chunk(chunk_id=f"c{n}", doc_id=f"d{n}", source=f"doc{n}.md", format=SourceFormat.MD, title=f"Doc {n}",
+                  section="", page=None, char_start=0, char_end=len(text), text=text, content_hash="h", index=0,
+                  n_chunks=1)
+    return Evidence(chunk=chunk, score=1.0 / n)
+
+
+def test_prose_is_cut_to_the_window_around_the_best_sentence():
+    text = FILLER + " The bridge opened to traffic in 1932 after four years of work. " + FILLER
+    shown = excerpt("When did the bridge open?", text, 200)
+    assert "The bridge opened to traffic in 1932" in shown
+    assert len(shown) <= 200 and shown in text
+
+
+def test_a_table_keeps_its_header_above_the_matching_row():
+    shown = excerpt("What is the maximum hotel rate per night in Oslo?", TABLE, 160)
+    lines = shown.split("\n")
+    assert lines[0] == "City or region | Maximum rate per night"
+    assert "Oslo | NOK 1,850" in lines
+    assert len(shown) <= 160
+    assert all(line in TABLE.split("\n") for line in lines), "every line is a line of the chunk"
+
+
+def test_a_sentence_longer_than_the_limit_is_cut_at_a_word():
+    text = "word " * 200
+    shown = excerpt("word?", text.strip() + ". Other.", 100)
+    assert len(shown) <= 100 and not shown.endswith(" ")
+
+
+def test_the_budget_is_shared_by_rank_and_what_a_short_chunk_leaves_goes_to_the_next():
+    long_a, long_b = FILLER, FILLER.replace("weather", "harbour")
+    shown = show_sources("weather harbour", [_evidence(long_a, 1), _evidence("Short one.", 2), _evidence(long_b, 3)],
+                         max_sources=3, evidence_chars=800)
+    sizes = [len(s.excerpt) for s in shown]
+    assert [s.marker for s in shown] == [1, 2, 3]
+    assert sum(sizes) <= 800
+    assert sizes[0] <= 400 and sizes[0] > 300, "the best chunk gets about half"
+    assert sizes[2] > 800 // 4, "the third chunk gets what the short second one left"
+
+
+def test_a_source_whose_share_is_too_small_is_left_out_and_markers_stay_contiguous():
+    shown = show_sources("weather", [_evidence(FILLER, i) for i in range(1, 4)], max_sources=3,
+                         evidence_chars=MIN_EXCERPT_CHARS * 5 // 2)
+    assert [s.marker for s in shown] == list(range(1, len(shown) + 1))
+    assert len(shown) < 3
