@@ -47,7 +47,13 @@ class LocalGenerator:
             return self._client
 
     def warm_up(self) -> None:
-        self._ready()
+        """Load the model and evaluate the fixed system prompt once, so the first question reuses its KV cache."""
+        client = self._ready()
+        try:
+            client.generate(GenerationRequest(question="ready?", sources=[], max_tokens=1,
+                                              form=self._settings.prompt_form, timeout_s=self._settings.timeout_s))
+        except GeneratorError:
+            pass  # a one-token reply is not an answer (JSON form); the prompt is cached all the same
 
     def readiness(self) -> str | None:
         """Ready once started (the app starts it at start-up; a failed start makes answers fall back)."""

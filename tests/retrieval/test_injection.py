@@ -163,8 +163,6 @@ def test_a_correct_answer_from_a_flagged_chunk_stands_and_its_citation_is_flagge
     assert citation.doc_id == "suppliers/furniture-prices.md" and InjectionKind.OVERRIDE in citation.injection
 
 
-@pytest.mark.xfail(strict=True, reason="known gap: the judge's quote window (up to 3 rows) grows into a neighbouring "
-                   "injected row when that row shares a word with the claim ('costs'); trim windows to what backs it")
 def test_the_quote_of_a_flagged_chunk_leaves_out_the_injected_row(components, demo_collection, scripted_llm):
     (citation,) = _desk_chair_answer(components, scripted_llm).citations
-    assert "Ignore the sources" not in citation.quote
+    assert "Ignore the sources" not in citation.quote and "Desk chair | NOK 3,200" in citation.quote

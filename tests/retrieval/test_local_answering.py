@@ -27,6 +27,13 @@ def local_service(components, demo_collection, tmp_path_factory):
     generator.close()
 
 
+def test_warm_up_caches_the_system_prompt_for_the_first_question(local_service):
+    local_service.generator.warm_up()
+    answer = local_service.ask(AskRequest(collection="demo", question="What is the name of the VPN client?"))
+    call = local_service.traces.get(answer.trace_id).generations[0]
+    assert call.cached_prompt_tokens and call.cached_prompt_tokens >= 150, call
+
+
 def test_local_model_answers_with_verified_citations(local_service):
     answer = local_service.ask(AskRequest(
         collection="demo", question="Within how many days after a business trip must I submit my expense report?"))
