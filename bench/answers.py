@@ -38,6 +38,7 @@ from bench.gate_tuning import build_corpus  # noqa: E402
 from grounded.contracts import AnswerStatus  # noqa: E402
 from grounded.evals.metrics.answer import token_f1  # noqa: E402
 from grounded.retrieval.answer import AnswerService, AskRequest  # noqa: E402
+from grounded.retrieval.events import FinalEvent, SentenceEvent  # noqa: E402
 from grounded.retrieval.generators.factory import build_generator  # noqa: E402
 from grounded.settings import GeneratorSettings  # noqa: E402
 
@@ -96,16 +97,29 @@ def service_for(comps, g: GeneratorSettings) -> AnswerService:
                          base.traces, comps.settings.gate, base.embedder_name, g)
 
 
-def ask_all(services: dict[str, AnswerService], collection: str, questions: list[dict], log) -> dict[str, list]:
-    """Every question to every configuration in turn, so load swings hit all configurations alike."""
+def ask_all(services: dict[str, AnswerService], collection: str, questions: list[dict], log,
+            live: bool = False) -> dict[str, list]:
+    """Every question to every configuration in turn, so load swings hit all configurations alike. `live`: through
+    the stream the chat API sends (sentences as they pass verification), timing the first verified text too."""
     rows: dict[str, list] = {name: [] for name in services}
     for i, q in enumerate(questions, 1):
         for name, service in services.items():
             load = load_average()[0]
+            request = AskRequest(collection=collection, question=q["question"])
             t = time.perf_counter()
-            a = service.ask(AskRequest(collection=collection, question=q["question"]))
-            rows[name].append({"q": q, "a": a, "s": time.perf_counter() - t, "load": load})
-            log(f"  {i}/{len(questions)} {name:<12} {a.status.value:<19} {rows[name][-1]['s']:6.1f}s "
+            first = None
+            if live:
+                for event in service.stream(request, live=True):
+                    if isinstance(event, SentenceEvent) and first is None:
+                        first = time.perf_counter() - t
+                    elif isinstance(event, FinalEvent):
+                        a = event.answer
+            else:
+                a = service.ask(request)
+            seconds = time.perf_counter() - t
+            rows[name].append({"q": q, "a": a, "s": seconds, "first": first if first is not None else seconds,
+                               "load": load})
+            log(f"  {i}/{len(questions)} {name:<12} {a.status.value:<19} {seconds:6.1f}s "
                 f"load {load:5.1f} fb={bool(a.fallback)} {(a.answer or '')[:50]!r}")
     return rows
 
@@ -128,6 +142,7 @@ def summarise(rows: list[dict]) -> dict:
         "token_f1": statistics.mean(f for f in f1s if f is not None) if f1s else None,
         "fallbacks": sum(bool(r["a"].fallback) for r in rows),
         "p50_s": steps["total"]["p50"] / 1000, "p95_s": steps["total"]["p95"] / 1000,
+        "first_text": pct([r["first"] * 1000 for r in rows]),
         "steps_ms": steps,
         "prompt_tokens": statistics.mean(r["a"].usage.prompt_tokens for r in rows),
         "completion_tokens": statistics.mean(r["a"].usage.completion_tokens for r in rows),
@@ -147,6 +162,8 @@ def main(argv=None) -> int:
     ap.add_argument("--squad", type=int, default=100, help="balanced held-out SQuAD sample size (0 = skip)")
     ap.add_argument("--seed", type=int, default=8)
     ap.add_argument("--timeout", type=float, default=120.0, help="generator timeout (s)")
+    ap.add_argument("--live", action="store_true",
+                    help="answer through the live stream; report the time to the first verified sentence (to the final answer when none is streamed)")
     ap.add_argument("--out", type=Path)
     a = ap.parse_args(argv)
     log = lambda m="": print(m, flush=True)  # noqa: E731
@@ -169,7 +186,7 @@ def main(argv=None) -> int:
         for set_name, (collection, corpus, questions) in sets.items():
             ensure_ingested(comps, collection, corpus, log)
             log(f"## {set_name} ({len(questions)} questions x {len(services)} configurations) [{uptime_line()}]")
-            rows = ask_all(services, collection, questions, log)
+            rows = ask_all(services, collection, questions, log, live=a.live)
             results += [{"config": name, "set": set_name, **summarise(r)} for name, r in rows.items()]
     finally:
         for service in services.values():
@@ -179,10 +196,11 @@ def main(argv=None) -> int:
     log(f"\n[end: {uptime_line()}]")
     log(table(
         ["config", "set", "n", "decision acc", "answerable answered", "unanswerable answered", "token F1",
-         "fallbacks", "p50 s", "p95 s", "prompt tok", "compl. tok", "mean load1"],
+         "fallbacks", "p50 s", "p95 s", "first text p50/p95 s", "prompt tok", "compl. tok", "mean load1"],
         [[r["config"], r["set"], r["n"], r["decision_accuracy"], r["answerable_answered"], r["unanswerable_answered"],
-          r["token_f1"], r["fallbacks"], r["p50_s"], r["p95_s"], r["prompt_tokens"], r["completion_tokens"],
-          r["load_mean"]] for r in results], digits=2))
+          r["token_f1"], r["fallbacks"], r["p50_s"], r["p95_s"],
+          f"{r['first_text']['p50'] / 1000:.2f}/{r['first_text']['p95'] / 1000:.2f}", r["prompt_tokens"],
+          r["completion_tokens"], r["load_mean"]] for r in results], digits=2))
     log("\nper step p50/p95 ms")
     log(table(["config", "set", *STEPS],
               [[r["config"], r["set"], *(f"{r['steps_ms'][s]['p50']}/{r['steps_ms'][s]['p95']}" for s in STEPS)]

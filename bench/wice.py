@@ -4,6 +4,7 @@ judge with the local model deciding its uncertain band.
     python bench/wice.py                        # old verifier + cheap path (~1 min; loads MiniLM for the old one)
     python bench/wice.py --model                # + the model on uncertain claims (minutes: one LLM call each)
     python bench/wice.py --model --cache /tmp/wice_pyes.json   # re-use P(yes) already computed
+    python bench/wice.py --fit                  # first half only: cross-validate and fit the calibration
 
 Data: `../shared/evaldata/wice_dev/oracle_chunks_claim/dev.jsonl` (SOURCE.md): each claim with ~3 evidence chunks
 (one passage each, sentences on their own lines). Binary label: supported = 1, partially/not supported = 0; metrics
@@ -28,11 +29,12 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.common import percentile, uptime_line  # noqa: E402
-from grounded.retrieval.judge import Judge, JudgeThresholds, cheap_score, clause_support, vetoed  # noqa: E402
+from grounded.retrieval.judge import (Judge, JudgeThresholds, ScoreKind, analyse, cheap_score, features,  # noqa: E402
+                                      probability, vetoed)
+from grounded.retrieval.judge_calibration import FEATURES  # noqa: E402
 
 DEFAULT_DATA = Path(os.environ.get("GROUNDED_EVALDATA", Path(__file__).resolve().parents[2] / "shared" / "evaldata")) \
     / "wice_dev"
-BROAD_BAND = (0.25, 0.5)  # half-1 claims whose cheap score lies here get a P(yes), so the band can be tuned
 
 
 def load_claims(data: Path) -> list[dict]:
@@ -104,17 +106,69 @@ def run_old(claims: list[dict]) -> tuple[list[bool], list[float]]:
     return preds, times
 
 
-def run_cheap(claims: list[dict]) -> tuple[list[float], list[float]]:
-    """The cheap score per claim, -1 where a number or date of the claim is vetoed (never supported, never sent to
-    the model), and the time it took."""
+def run_cheap(claims: list[dict], kind: ScoreKind = ScoreKind.CALIBRATED) -> tuple[list[float], list[float]]:
+    """The score per claim (calibrated P(supported), or the weakest clause's coverage), -1 where a number or date of
+    the claim is vetoed (never supported, never sent to the model), and the time it took."""
     veto = JudgeThresholds().veto
     out, times = [], []
     for c in claims:
         t = time.perf_counter()
-        clauses = clause_support(c["claim"], c["passages"])
-        out.append(-1.0 if vetoed(clauses, veto) else cheap_score(clauses))
+        a = analyse(c["claim"], c["passages"])
+        score = probability(a) if kind is ScoreKind.CALIBRATED else cheap_score(a.clauses)
+        out.append(-1.0 if vetoed(a.clauses, veto) else score)
         times.append(time.perf_counter() - t)
     return out, times
+
+
+def feature_rows(claims: list[dict]) -> list[list[float]]:
+    veto = JudgeThresholds().veto
+    rows = []
+    for c in claims:
+        a = analyse(c["claim"], c["passages"])
+        rows.append(features(a) + [float(vetoed(a.clauses, veto))])
+    return rows
+
+
+def fit(tune: list[dict], gold: list[bool], folds: int = 5, repeats: int = 5) -> None:
+    """Cross-validate a logistic regression on the first half (repeated stratified k-fold), pick C and the
+    probability threshold on out-of-fold predictions, fit on the whole first half and print the calibration.
+    Never reads the second half."""
+    import numpy as np
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.metrics import roc_auc_score
+    from sklearn.model_selection import RepeatedStratifiedKFold
+    from sklearn.preprocessing import StandardScaler
+
+    X = np.array(feature_rows(tune))
+    veto, X = X[:, -1].astype(bool), X[:, :-1]
+    y = np.array(gold, dtype=int)
+    best = None
+    for C in (0.03, 0.1, 0.3, 1.0, 3.0):
+        oof = np.zeros((repeats, len(y)))
+        cv = RepeatedStratifiedKFold(n_splits=folds, n_repeats=repeats, random_state=0)
+        for k, (tr, te) in enumerate(cv.split(X, y)):
+            sc = StandardScaler().fit(X[tr])
+            m = LogisticRegression(C=C, class_weight="balanced", max_iter=1000).fit(sc.transform(X[tr]), y[tr])
+            oof[k // folds, te] = m.predict_proba(sc.transform(X[te]))[:, 1]
+        p = oof.mean(axis=0)
+        p[veto] = -1.0
+        th_scores = [(scores([bool(v) for v in p >= th], list(y.astype(bool))), th) for th in np.arange(0.2, 0.81, 0.02)]
+        s, th = max(th_scores, key=lambda st: (round(st[0]["ba"], 4), round(st[0]["f1"], 4)))
+        s05 = scores([bool(v) for v in p >= 0.5], list(y.astype(bool)))
+        auc = roc_auc_score(y, oof.mean(axis=0))
+        print(f"C={C}: out-of-fold AUROC {auc:.3f}; at 0.5 BA {s05['ba']:.3f} F1 {s05['f1']:.3f}; "
+              f"best threshold {th:.2f}: BA {s['ba']:.3f} F1 {s['f1']:.3f}")
+        if best is None or (round(s05["ba"], 3), auc) > best[0]:
+            best = ((round(s05["ba"], 3), auc), C, th)
+    _, C, th = best
+    sc = StandardScaler().fit(X)
+    m = LogisticRegression(C=C, class_weight="balanced", max_iter=1000).fit(sc.transform(X), y)
+    r = lambda xs: [round(float(v), 4) for v in xs]  # noqa: E731
+    print(f"\nchosen C={C} (threshold on out-of-fold predictions: {th:.2f}); fitted on all {len(y)} first-half claims:")
+    print(f"CALIBRATION = Calibration(\n    features=FEATURES,\n    mean={r(sc.mean_)},\n    scale={r(sc.scale_)},\n"
+          f"    coef={r(m.coef_[0])},\n    intercept={round(float(m.intercept_[0]), 4)},\n)")
+    for name, c in zip(FEATURES, m.coef_[0]):
+        print(f"  {name:28s} {c:+.3f}")
 
 
 def tune_cheap(cheap: list[float], gold: list[bool]) -> float:
@@ -152,21 +206,6 @@ def with_model(cheap: list[float], ids: list[str], cache: dict, th: JudgeThresho
     return preds, judged
 
 
-def tune_model(cheap: list[float], ids: list[str], gold: list[bool], cache: dict, supported: float) -> JudgeThresholds:
-    grid = [round(0.05 * k, 2) for k in range(20) if BROAD_BAND[0] <= 0.05 * k + 1e-9 <= BROAD_BAND[1] + 1e-9]
-    best, best_th = None, None
-    for low in grid:
-        for high in grid:
-            if not low <= supported <= high or high <= low:
-                continue
-            for yes in (0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8):
-                th = JudgeThresholds(supported=supported, uncertain_low=low, uncertain_high=high, model_yes=yes)
-                s = scores(with_model(cheap, ids, cache, th)[0], gold)
-                if _better(s, best):
-                    best, best_th = s, th
-    return best_th
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", type=Path, default=DEFAULT_DATA, help="the wice_dev folder (default: $GROUNDED_EVALDATA/wice_dev)")
@@ -174,8 +213,11 @@ def main() -> None:
     ap.add_argument("--models-dir", type=Path, default=Path(os.environ.get("GROUNDED_HOME", "~/.grounded")).expanduser()
                     / "models")
     ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--model-kind", default=None, help="local model (default: the generator's default)")
+    ap.add_argument("--sample", type=int, default=0, help="judge at most this many band claims per half (0: all)")
     ap.add_argument("--cache", type=Path, help="JSON file of P(yes) per claim id, read and extended")
     ap.add_argument("--skip-old", action="store_true")
+    ap.add_argument("--fit", action="store_true", help="first half only: cross-validate and print the calibration")
     args = ap.parse_args()
 
     claims = load_claims(args.data)
@@ -185,37 +227,62 @@ def main() -> None:
     print(f"WiCE dev: {len(claims)} claims; tune on first {len(tune)} ({sum(gold_tune)} supported), "
           f"report on last {len(test)} ({sum(gold_test)} supported)")
 
-    cheap_tune, _ = run_cheap(tune)
-    cheap_test, cheap_times = run_cheap(test)
-    supported = tune_cheap(cheap_tune, gold_tune)
+    if args.fit:
+        fit(tune, gold_tune)
+        print(f"uptime: {uptime_line()}")
+        return
+
     rows = []
     if not args.skip_old:
         old_preds, old_times = run_old(test)
         rows.append(("old verifier (overlap over the whole chunk + MiniLM)", scores(old_preds, gold_test), old_times, "-"))
+    cov_tune, _ = run_cheap(tune, ScoreKind.COVERAGE)
+    cov_test, cov_times = run_cheap(test, ScoreKind.COVERAGE)
+    cov_th = tune_cheap(cov_tune, gold_tune)
+    rows.append((f"judge, weakest clause's coverage (supported >= {cov_th})",
+                 scores([x >= cov_th for x in cov_test], gold_test), cov_times, "0"))
+    cheap_tune, _ = run_cheap(tune)
+    cheap_test, cheap_times = run_cheap(test)
+    supported = JudgeThresholds().supported  # fitted with the calibration (--fit), on the first half
     th = JudgeThresholds(supported=supported)
-    rows.append((f"new judge, cheap path (supported >= {supported})",
+    first = scores([x >= supported for x in cheap_tune], gold_tune)
+    print(f"calibrated cheap path on the first half (fitted there): BA {first['ba']:.3f}, F1 {first['f1']:.3f}")
+    rows.append((f"new judge, cheap path, calibrated (P >= {supported})",
                  scores([x >= supported for x in cheap_test], gold_test), cheap_times, "0"))
 
     if args.model:
         from grounded.retrieval.judge_model import ModelJudge
 
+        # the band and the P(yes) cut are fixed beforehand (JudgeThresholds defaults), not tuned: a sample of a few
+        # dozen claims would overfit them
         cache = json.loads(args.cache.read_text()) if args.cache and args.cache.is_file() else {}
-        with ModelJudge(models_dir=args.models_dir, threads=args.threads) as model:
-            band_tune = [i for i, x in enumerate(cheap_tune) if BROAD_BAND[0] <= x < BROAD_BAND[1]]
+        band = lambda xs: [i for i, x in enumerate(xs) if th.uncertain_low <= x < th.uncertain_high]  # noqa: E731
+        band_tune, band_test = band(cheap_tune), band(cheap_test)
+        print(f"uncertain band [{th.uncertain_low}, {th.uncertain_high}): {len(band_tune)} first-half claims, "
+              f"{len(band_test)} second-half claims")
+        if args.sample:
+            band_tune, band_test = band_tune[: args.sample], band_test[: args.sample]
+        with ModelJudge(models_dir=args.models_dir, kind=args.model_kind, threads=args.threads) as model:
             model_p_yes(model, tune, band_tune, cache, args.cache)
-            th = tune_model(cheap_tune, [c["id"] for c in tune], gold_tune, cache, supported)
-            band_test = [i for i, x in enumerate(cheap_test) if th.uncertain_low <= x < th.uncertain_high]
             model_p_yes(model, test, band_test, cache, args.cache)
+        for name, half, cheap, gold, judged in (("first", tune, cheap_tune, gold_tune, band_tune),
+                                                ("second", test, cheap_test, gold_test, band_test)):
+            answered = [i for i in judged if cache[half[i]["id"]]["p"] is not None]
+            cheap_right = sum((cheap[i] >= supported) == gold[i] for i in answered)
+            model_right = sum((cache[half[i]["id"]]["p"] >= th.model_yes) == gold[i] for i in answered)
+            print(f"{name} half, {len(answered)} band claims the model judged: cheap path right on {cheap_right}, "
+                  f"model (P(yes) >= {th.model_yes}) right on {model_right}")
         preds, judged = with_model(cheap_test, [c["id"] for c in test], cache, th)
         times = [t + (cache[c["id"]]["s"] if i in judged else 0.0) for i, (t, c) in enumerate(zip(cheap_times, test))]
-        rows.append((f"new judge + model on [{th.uncertain_low}, {th.uncertain_high}) (P(yes) >= {th.model_yes}; "
-                     f"{len(judged)} of {len(test)} claims)", scores(preds, gold_test), times, str(len(judged))))
-        model_times = [cache[test[i]["id"]]["s"] for i in judged]
+        rows.append((f"new judge + model ({args.model_kind or 'default'}) on [{th.uncertain_low}, {th.uncertain_high}) "
+                     f"(P(yes) >= {th.model_yes}; {len(judged)} of {len(test)} claims)", scores(preds, gold_test),
+                     times, str(len(judged))))
+        model_times = [cache[test[i]["id"]]["s"] for i in judged] + [cache[tune[i]["id"]]["s"] for i in band_tune]
         if model_times:
-            print(f"model calls on the report half: {len(model_times)}, p50 {percentile(model_times, 50):.2f} s, "
+            print(f"model calls: {len(model_times)}, p50 {percentile(model_times, 50):.2f} s, "
                   f"p95 {percentile(model_times, 95):.2f} s per call")
 
-    print(f"\nchosen thresholds (first half): {th.model_dump()}")
+    print(f"\nthresholds: {th.model_dump()}")
     print(f"uptime: {uptime_line()}\n")
     print("| judge (reported on the second half) | balanced acc. | F1 (supported) | accuracy | accepted | "
           "p50 / p95 per claim | model calls |")

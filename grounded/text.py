@@ -138,8 +138,22 @@ _NUMBER = re.compile(
     r"(?<![\w.])(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d+))?(?:st|nd|rd|th)?(?:\s*(thousand|million|billion|trillion)\b)?",
     re.IGNORECASE,
 )
-_SPELLED_WORD = re.compile(r"\b(" + "|".join(_SPELLED) + r")\b", re.IGNORECASE)
+_TENS = "twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety"
+_UNITS = "one|two|three|four|five|six|seven|eight|nine"
+# 'twenty-five', 'two million', 'thirty-two thousand': spelled numbers, compound and scaled
+_SPELLED_WORD = re.compile(
+    rf"\b(?:({_TENS})[-\s]({_UNITS})|(" + "|".join(_SPELLED) + r"))\b(?:\s+(thousand|million|billion|trillion)\b)?",
+    re.IGNORECASE,
+)
+# '2018–19', '1998-99': a season or range whose second year is cut to two digits
+_YEAR_RANGE = re.compile(r"(?<![\w.])((?:1[89]|20)\d\d)\s*[-–]\s*(\d\d)(?![\w.])")
 _MONTH = re.compile(r"\b(" + "|".join(MONTHS) + r")[a-z]*\.?(?=\W|$)", re.IGNORECASE)
+
+
+def _spelled_value(m: re.Match) -> str:
+    value = int(_SPELLED[m.group(1).lower()]) + int(_SPELLED[m.group(2).lower()]) if m.group(1) \
+        else int(_SPELLED[m.group(3).lower()])
+    return str(value * _SCALE[m.group(4).lower()]) if m.group(4) else str(value)
 
 
 def normalize_number(integer: str, fraction: str | None = None, scale: str | None = None) -> str:
@@ -153,9 +167,14 @@ def normalize_number(integer: str, fraction: str | None = None, scale: str | Non
 
 
 def number_spans(text: str) -> list[tuple[int, int, str]]:
-    """(start, end, normalised value) of every number in `text`, digits or spelled out ('two' -> '2')."""
+    """(start, end, normalised value) of every number in `text`, digits or spelled out ('two' -> '2',
+    'twenty-five' -> '25'); the short second year of a range counts in full ('2018–19' -> 2018, 2019)."""
     found = [(m.start(), m.end(), normalize_number(m.group(1), m.group(2), m.group(3))) for m in _NUMBER.finditer(text)]
-    found += [(m.start(), m.end(), _SPELLED[m.group(1).lower()]) for m in _SPELLED_WORD.finditer(text)]
+    found += [(m.start(), m.end(), _spelled_value(m)) for m in _SPELLED_WORD.finditer(text)]
+    for m in _YEAR_RANGE.finditer(text):
+        first, short = m.group(1), m.group(2)
+        full = first[:2] + short if short >= first[2:] else str(int(first[:2]) + 1) + short
+        found = [(a, b, full if a == m.start(2) else v) for a, b, v in found]
     return sorted(found)
 
 

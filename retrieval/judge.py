@@ -4,17 +4,21 @@ verifier, by the eval suite's citation metrics and by `grounded verify` / `POST 
 Cheap path (pure text, ~1 ms): the claim is cut into clauses, and each clause's words, numbers, dates and names are
 looked up in a window of up to `WINDOW` consecutive sentences of one passage, not in the passage as a whole, so a
 claim whose main assertion is in the source but one detail is not (a partial support) fails on that detail.
-Numbers and dates are normalised first ('June 08' = 'June 8', '1,850' = '1850', 'two' = '2'). A window grows into
-a neighbouring sentence only when that sentence backs parts worth `MIN_GAIN` (a name, number or date, or two words)
-that the rest of the window does not: one shared common word is coincidence, and the quote (the window itself)
-then carries only sentences that back the claim, not a neighbouring table row. A number or name of
-the claim missing from its clause's window is never overlooked: it is reported as an unsupported span.
-Where the cheap score falls in an uncertain band, an optional `ModelJudge` (the local LLM, yes/no with its
+Numbers and dates are normalised first ('June 08' = 'June 8', '1,850' = '1850', 'two' = '2'), irregular forms
+lemmatised ('won' = 'win'). A window grows into a neighbouring sentence only when that sentence backs a part worth
+`MIN_GAIN` (a name, number or date, or two words) the rest does not: one shared common word is coincidence, and
+the quote — the window itself — then carries only sentences that back the claim. A number or name of the claim
+missing from its clause's window is never overlooked: it is reported as an unsupported span.
+The score is either the weakest clause's coverage (`ScoreKind.COVERAGE`: the answer verifier, whose sentences are
+written from the blocks) or P(supported) from a logistic regression over the coverage features, fitted on WiCE
+dev's first half (`ScoreKind.CALIBRATED`: paraphrased claims; retrieval/judge_calibration.py).
+Where the score falls in an uncertain band, an optional `ModelJudge` (the local LLM, yes/no with its
 probability) decides, within a time budget.
 """
 
 from __future__ import annotations
 
+import math
 import re
 import time
 from dataclasses import dataclass
@@ -24,11 +28,13 @@ from typing import Annotated, Protocol
 
 from pydantic import BaseModel, Field
 
+from grounded.retrieval.judge_calibration import CALIBRATION, Calibration
+from grounded.retrieval.lexicon import root, specificity
 from grounded.retrieval.text import quote_candidates
 from grounded.text import STOPWORDS, month_spans, number_spans
 
 WINDOW = 3  # sentences; on WiCE dev's first half 2 and 3 did alike (balanced acc. 0.775 / 0.768), 1 and 4-5 worse
-MIN_GAIN = 2.0  # weight an end sentence of a window must back alone (a name, a date, a number or two words)
+MIN_GAIN = 2.0  # weight a neighbouring sentence must add to join a window (a name, a date, a number or two words)
 
 
 class PartKind(StrEnum):
@@ -40,6 +46,11 @@ class PartKind(StrEnum):
 
 WEIGHTS = {PartKind.WORD: 1.0, PartKind.NAME: 2.0, PartKind.NUMBER: 3.0, PartKind.DATE: 2.0}
 HARD = (PartKind.NAME, PartKind.NUMBER, PartKind.DATE)
+
+
+class ScoreKind(StrEnum):
+    COVERAGE = "coverage"
+    CALIBRATED = "calibrated"
 
 
 class JudgeMethod(StrEnum):
@@ -75,11 +86,13 @@ class Judgement(ClaimVerdict):
 
 
 class JudgeThresholds(BaseModel):
-    """Tuned on the first half of WiCE dev (bench/wice.py); see docs/results.md, issue 11."""
+    """Defaults: the calibrated P(supported) fitted on the first half of WiCE dev (bench/wice.py), the uncertain band
+    around its 0.5 cut fixed beforehand; see docs/results.md, issue 11."""
 
-    supported: float = Field(default=0.311, description="cheap score at or above which a claim is supported")
-    uncertain_low: float = Field(default=0.6, description="cheap scores in [uncertain_low, uncertain_high) go to the model")
-    uncertain_high: float = Field(default=0.9)
+    score: ScoreKind = Field(default=ScoreKind.CALIBRATED, description="what the score (and these thresholds) read")
+    supported: float = Field(default=0.5, description="score at or above which a claim is supported")
+    uncertain_low: float = Field(default=0.3, description="scores in [uncertain_low, uncertain_high) go to the model")
+    uncertain_high: float = Field(default=0.7)
     model_yes: float = Field(default=0.5, description="P(yes) at or above which the model's verdict is supported")
     veto: frozenset[PartKind] = Field(default=frozenset({PartKind.NUMBER, PartKind.DATE}), description="kinds of "
                                       "part that, missing from their clause's window, make the claim unsupported")
@@ -103,13 +116,6 @@ _CLAUSE_BREAK = re.compile(
 _MIN_CLAUSE_WEIGHT = 3.0
 
 
-@lru_cache(maxsize=1)
-def _stemmer():
-    import Stemmer  # PyStemmer: the Snowball English stemmer ('publisher' = 'published' = 'publish')
-
-    return Stemmer.Stemmer("english")
-
-
 @dataclass(frozen=True)
 class Part:
     """One atomic piece of a claim: a content word, a name, a number or a month, with its span in the claim."""
@@ -119,9 +125,13 @@ class Part:
     start: int
     end: int
 
+    @property
+    def weight(self) -> float:
+        return WEIGHTS[self.kind]
+
 
 def _keys(text: str) -> list[Part]:
-    """The comparable parts of `text`: numbers and months normalised, other content words stemmed."""
+    """The comparable parts of `text`: numbers and months normalised, other content words lemmatised and stemmed."""
     parts: list[Part] = []
     taken: list[tuple[int, int]] = []
     for s, e, v in number_spans(text):
@@ -130,7 +140,6 @@ def _keys(text: str) -> list[Part]:
     for s, e, v in month_spans(text):
         parts.append(Part(v, PartKind.DATE, s, e))
         taken.append((s, e))
-    stem = _stemmer().stemWord
     for m in _TOKEN.finditer(text):
         s, e = m.span()
         if any(a <= s < b for a, b in taken):
@@ -141,7 +150,7 @@ def _keys(text: str) -> list[Part]:
             continue
         low = low[:-2] if low.endswith("'s") else low
         kind = PartKind.NAME if word[0].isupper() and s > 0 else PartKind.WORD
-        parts.append(Part(stem(low), kind, s, e))
+        parts.append(Part(root(low), kind, s, e))
     return sorted(parts, key=lambda p: p.start)
 
 
@@ -152,11 +161,11 @@ def _clauses(claim: str, parts: list[Part]) -> list[list[Part]]:
     groups = [g for g in groups if g]
     merged: list[list[Part]] = []
     for g in groups:
-        if merged and sum(WEIGHTS[p.kind] for p in merged[-1]) < _MIN_CLAUSE_WEIGHT:
+        if merged and sum(p.weight for p in merged[-1]) < _MIN_CLAUSE_WEIGHT:
             merged[-1] = merged[-1] + g
         else:
             merged.append(g)
-    if len(merged) > 1 and sum(WEIGHTS[p.kind] for p in merged[-1]) < _MIN_CLAUSE_WEIGHT:
+    if len(merged) > 1 and sum(p.weight for p in merged[-1]) < _MIN_CLAUSE_WEIGHT:
         last = merged.pop()
         merged[-1] = merged[-1] + last
     return merged
@@ -196,15 +205,15 @@ def _windows(passages: list[str], size: int = WINDOW) -> list[_Window]:
 
 def _gain(parts: list[Part], sentence: frozenset[str], rest: frozenset[str]) -> float:
     """Weight of the parts only `sentence` backs, not the `rest` of its window."""
-    return sum(WEIGHTS[p.kind] for p in parts if p.key in sentence and p.key not in rest)
+    return sum(p.weight for p in parts if p.key in sentence and p.key not in rest)
 
 
 def _earns_its_ends(w: _Window, parts: list[Part], passages: list[str], min_gain: float) -> bool:
-    """Does each end sentence of the window back parts worth `min_gain` that its other sentences do not?"""
+    """Does each end sentence of the window back parts worth `min_gain` that the other sentences do not?"""
     if w.first == w.last:
         return True
     keys = _sentence_keys(passages[w.passage])[1]
-    inner = frozenset().union(*keys[w.first + 1 : w.last])
+    inner = frozenset().union(*keys[w.first + 1 : w.last]) if w.last > w.first + 1 else frozenset()
     return (_gain(parts, keys[w.first], inner | keys[w.last]) >= min_gain
             and _gain(parts, keys[w.last], inner | keys[w.first]) >= min_gain)
 
@@ -225,7 +234,22 @@ class ClauseSupport:
     missing: list[Part]
 
 
-def clause_support(claim: str, passages: list[str], min_gain: float = MIN_GAIN) -> list[ClauseSupport]:
+@dataclass
+class Analysis:
+    """What the cheap path found: each clause's best window, and what the passages hold anywhere."""
+
+    claim: str
+    clauses: list[ClauseSupport]
+    anywhere: frozenset[str]  # every key of every passage
+    one_window: float  # coverage of the whole claim by its single best window
+
+
+def _coverage(parts: list[Part], keys: frozenset[str]) -> float:
+    total = sum(p.weight for p in parts)
+    return round(sum(p.weight for p in parts if p.key in keys) / total, 9) if total else 0.0
+
+
+def analyse(claim: str, passages: list[str], min_gain: float = MIN_GAIN) -> Analysis:
     """Each clause of `claim` with the window that backs most of it."""
     windows = _windows(passages)
     parts = _keys(claim)
@@ -234,10 +258,9 @@ def clause_support(claim: str, passages: list[str], min_gain: float = MIN_GAIN) 
     out = []
     used: set[int] = set()
     for clause in _clauses(claim, parts):
-        total = sum(WEIGHTS[p.kind] for p in clause)
         best, best_rank = None, None
         for w in windows:  # most coverage, then a passage already backing the claim, then earlier passages, then short
-            cov = round(sum(WEIGHTS[p.kind] for p in clause if p.key in w.keys) / total, 9)
+            cov = _coverage(clause, w.keys)
             rank = (cov, w.passage in used, -w.passage, w.start - w.end)
             if (best_rank is None or rank > best_rank) and _earns_its_ends(w, clause, passages, min_gain):
                 best, best_rank = w, rank
@@ -246,7 +269,13 @@ def clause_support(claim: str, passages: list[str], min_gain: float = MIN_GAIN) 
             used.add(best.passage)
         missing = [p for p in clause if best is None or p.key not in best.keys]
         out.append(ClauseSupport(clause, best, max(best_cov, 0.0), missing))
-    return out
+    anywhere = frozenset().union(*(k for text in passages for k in _sentence_keys(text)[1]))
+    one_window = max((_coverage(parts, w.keys) for w in windows), default=0.0)
+    return Analysis(claim, out, anywhere, one_window)
+
+
+def clause_support(claim: str, passages: list[str]) -> list[ClauseSupport]:
+    return analyse(claim, passages).clauses
 
 
 def cheap_score(clauses: list[ClauseSupport]) -> float:
@@ -265,16 +294,54 @@ def vetoed(clauses: list[ClauseSupport], kinds: frozenset[PartKind]) -> bool:
     return any(p.kind in kinds for c in clauses for p in c.missing)
 
 
-def _unsupported_spans(claim: str, clauses: list[ClauseSupport]) -> list[str]:
-    """Runs of the claim's missing parts, joined when only stopwords and punctuation lie between them."""
+def missing_runs(claim: str, clauses: list[ClauseSupport]) -> list[list[Part]]:
+    """The claim's missing parts in runs, joined when only stopwords and punctuation lie between them."""
     missing = sorted((p for c in clauses for p in c.missing), key=lambda p: p.start)
-    spans: list[list[int]] = []
+    runs: list[list[Part]] = []
     for p in missing:
-        if spans and not _TOKEN.search(_STOPWORD.sub("", claim[spans[-1][1] : p.start].lower())):
-            spans[-1][1] = p.end
+        if runs and not _TOKEN.search(_STOPWORD.sub("", claim[runs[-1][-1].end : p.start].lower())):
+            runs[-1].append(p)
         else:
-            spans.append([p.start, p.end])
-    return [claim[a:b] for a, b in spans]
+            runs.append([p])
+    return runs
+
+
+def _unsupported_spans(claim: str, clauses: list[ClauseSupport]) -> list[str]:
+    return [claim[run[0].start : run[-1].end] for run in missing_runs(claim, clauses)]
+
+
+def part_specificity(claim: str, part: Part) -> float:
+    """How much a part of the claim says: 1 for numbers and dates, the word's specificity otherwise."""
+    return 1.0 if part.kind in (PartKind.NUMBER, PartKind.DATE) else specificity(claim[part.start : part.end])
+
+
+def features(a: Analysis) -> list[float]:
+    """The calibration's inputs, in the order of judge_calibration.FEATURES."""
+    parts = [p for c in a.clauses for p in c.parts]
+    missing = [p for c in a.clauses for p in c.missing]
+    nowhere = [p for p in parts if p.key not in a.anywhere]
+    weight = sum(p.weight for p in parts)
+    coverage = [c.coverage for c in a.clauses] or [0.0]
+    sizes = [sum(p.weight for p in c.parts) for c in a.clauses] or [1.0]
+    return [
+        min(coverage),
+        sum(c * s for c, s in zip(coverage, sizes)) / max(sum(sizes), 1e-9),
+        a.one_window,
+        float(sum(p.kind in HARD for p in missing)),
+        float(sum(p.kind in HARD for p in nowhere)),
+        sum(part_specificity(a.claim, p) for p in missing),
+        sum(part_specificity(a.claim, p) for p in nowhere),
+        max((sum(part_specificity(a.claim, p) for p in run) for run in missing_runs(a.claim, a.clauses)), default=0.0),
+        float(len(a.clauses)),
+        math.log1p(weight),
+    ]
+
+
+def probability(a: Analysis, calibration: Calibration = CALIBRATION) -> float:
+    """P(supported) from the calibration fitted on WiCE dev's first half."""
+    if all(c.window is None for c in a.clauses):  # no passage, or nothing in them: nothing backs the claim
+        return 0.0
+    return calibration.probability(features(a))
 
 
 class Judge:
@@ -285,10 +352,16 @@ class Judge:
         self.thresholds = thresholds or JudgeThresholds()
         self.model = model
 
+    def score(self, analysis: Analysis) -> float:
+        if self.thresholds.score is ScoreKind.COVERAGE:
+            return cheap_score(analysis.clauses)
+        return probability(analysis)
+
     def judge(self, claim: str, passages: list[str], *, deadline: float | None = None) -> Judgement:
         t = self.thresholds
-        clauses = clause_support(claim, passages)
-        score = cheap_score(clauses)
+        analysis = analyse(claim, passages)
+        clauses = analysis.clauses
+        score = self.score(analysis)
         seen: set[tuple[int, int, int]] = set()
         evidence = []
         for c in clauses:

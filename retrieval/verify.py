@@ -17,7 +17,7 @@ from pydantic import BaseModel, Field
 from grounded.contracts import AnswerSentence, Citation, Evidence, RemovedSentence
 from grounded.settings import Settings
 from grounded.text import MARKER, markers, split_sentences, strip_markers
-from grounded.retrieval.judge import Judge, JudgeThresholds, PartKind
+from grounded.retrieval.judge import Judge, JudgeThresholds, PartKind, ScoreKind
 
 __all__ = ["MARKER", "CitationVerifier", "DraftSentence", "SentenceVerdict", "Verified", "draft_sentences",
            "split_sentences", "VERIFIER_THRESHOLDS"]
@@ -25,8 +25,8 @@ __all__ = ["MARKER", "CitationVerifier", "DraftSentence", "SentenceVerdict", "Ve
 # An answer sentence is written from the blocks it was shown, so it should reuse their words: one content word in
 # three missing ("The contractor produces the list" vs "The owner produces the list") already fails, and so does
 # any name, number or date its window lacks. WiCE's Wikipedia sentences paraphrase their sources, hence the
-# judge's looser defaults.
-VERIFIER_THRESHOLDS = JudgeThresholds(supported=0.75, uncertain_low=0.5, uncertain_high=0.75,
+# judge's calibrated defaults. The verifier reads plain coverage (the weakest clause's share of parts in its window).
+VERIFIER_THRESHOLDS = JudgeThresholds(score=ScoreKind.COVERAGE, supported=0.75, uncertain_low=0.5, uncertain_high=0.75,
                                       veto=frozenset({PartKind.NAME, PartKind.NUMBER, PartKind.DATE}))
 
 

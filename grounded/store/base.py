@@ -173,6 +173,22 @@ def list_documents(store: VectorStore, name: str) -> list[DocumentInfo]:
     return documents_from_versions(doc_versions(store, name))
 
 
+def rrf_rank(
+    query: StoreQuery, dense: list[tuple[str, float]], sparse: list[tuple[str, float]]
+) -> list[tuple[str, float]]:
+    """The top `query.limit` ids of the query's mode; hybrid = reciprocal rank fusion exactly as Qdrant's
+    `Fusion.Rrf` scores it with equal weights: sum over branches of 1 / (k + rank), ranks from 0."""
+    if query.mode is SearchMode.DENSE:
+        return dense[: query.limit]
+    if query.mode is SearchMode.SPARSE:
+        return sparse[: query.limit]
+    scores: dict[str, float] = defaultdict(float)
+    for hits in (dense, sparse):
+        for rank, (cid, _) in enumerate(hits):
+            scores[cid] += 1.0 / (query.rrf_k + rank)
+    return sorted(scores.items(), key=lambda item: -item[1])[: query.limit]
+
+
 def attach_branch_ranks(
     fused: list[tuple[dict[str, Any], float]],
     dense: list[tuple[str, float]],

@@ -21,7 +21,9 @@ def test_reader_verifies_a_supported_claim(server, reader_key):
     with server.client(reader_key) as client:
         r = client.post("/v1/verify", json={"claim": "The owner produces the list within 14 days.", "passages": PASSAGES})
     assert r.status_code == 200, r.text
-    assert r.json() == {"supported": True, "score": 1.0, "unsupported": [], "evidence": [
+    body = r.json()
+    assert body.pop("score") >= 0.9, "every part backed: a high calibrated P(supported)"
+    assert body == {"supported": True, "unsupported": [], "evidence": [
         {"passage": 1, "quote": "The owner produces the list of defects within 14 days."}]}
 
 

@@ -118,3 +118,10 @@ def test_a_neighbour_backing_a_name_joins_the_window():
     passage = "Anna founded a bakery in 1990. It sold bread in Oslo. Prices rose."
     j = Judge(VERIFIER_THRESHOLDS).judge("Anna sold bread in Oslo.", [passage])
     assert j.supported and [e.quote for e in j.evidence] == ["Anna founded a bakery in 1990. It sold bread in Oslo."]
+
+
+def test_calibrated_score_is_highest_for_full_support_and_zero_without_passages():
+    full = Judge().judge("The museum opened on June 8, 1876.", [SOURCE])
+    detail = Judge().judge("The museum opened in a famous ceremony attended by the governor.", [SOURCE])
+    assert full.supported and not detail.supported and full.score > 0.8 > 0.5 > detail.score
+    assert Judge().judge("The museum opened on June 8, 1876.", []).score == 0.0

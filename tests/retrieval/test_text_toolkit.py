@@ -41,7 +41,8 @@ def test_markers_parsed_in_order_without_repeats():
 @pytest.mark.parametrize(
     "a, b",
     [("June 8", "June 08"), ("1,850 people", "1850 people"), ("3.50 m", "3.5 m"), ("two dogs", "2 dogs"),
-     ("the 3rd time", "3 times"), ("2.5 million", "2,500,000")],
+     ("the 3rd time", "3 times"), ("2.5 million", "2,500,000"), ("twenty-five members", "25 members"),
+     ("two million", "2,000,000"), ("the 2018–19 season", "the 2018-2019 season"), ("1999-00", "1999 to 2000")],
 )
 def test_numbers_normalised(a, b):
     assert numbers(a) == numbers(b) and numbers(a)

@@ -1,59 +1,93 @@
-"""A kill -9 right after the HNSW optimize (before close) must leave a shard that reopens indexed: same points,
-no unindexed duplicate copy. Slow: it builds a real HNSW index over OPTIMIZE_AFTER points."""
+"""kill -9 at every step of a background index build leaves a collection that reopens complete (every
+acknowledged write, no duplicate copy of any point) and indexed: a build killed before its swap is discarded and
+starts again on open; after the switch of `live.json` the new shard is live, indexed, and stays so on every later
+open. Slow: each case starts a writer process (tests/store/edge_writer.py) that builds a real HNSW index."""
 
 from __future__ import annotations
 
-import json
+import os
 import signal
 import subprocess
 import sys
+import time
+from pathlib import Path
 
 import pytest
+from edge_writer import BUILD_AFTER
+
+from grounded.store import SearchFilter, StoreQuery
+from grounded.store import edge_layout as layout
+from grounded.store.edge_live import KILL_AT_ENV, IndexPolicy
+from grounded.store.embedded import EmbeddedStore
 
 pytestmark = pytest.mark.slow
 
-WRITER = r"""
-import sys, time, uuid
-import numpy as np
-from pathlib import Path
-from grounded.contracts import Chunk, CollectionInfo, SourceFormat
-from grounded.sparse import SparseVec
-from grounded.store.embedded import EmbeddedStore, OPTIMIZE_AFTER
-
-store = EmbeddedStore(Path(sys.argv[1]))
-store.create_collection(CollectionInfo(name="big", embed_model="m", dimension=384))
-rng = np.random.default_rng(0)
-for start in range(0, OPTIMIZE_AFTER, 1000):
-    chunks = [Chunk(chunk_id=str(uuid.uuid5(uuid.NAMESPACE_URL, str(i))), doc_id=f"d{i % 97}", source="s",
-                    format=SourceFormat.TXT, title="t", section="", page=None, char_start=0, char_end=4,
-                    text=f"text {i}", content_hash="h", index=0, n_chunks=1) for i in range(start, start + 1000)]
-    dense = rng.standard_normal((1000, 384)).astype(np.float32)
-    store.upsert("big", chunks, dense, [SparseVec(indices=[i % 50], values=[1.0]) for i in range(1000)])
-store.flush("big")  # optimize (builds HNSW) and persists it
-print("OPTIMIZED", flush=True)
-time.sleep(600)  # killed here: never closed
-"""
-
-PROBE = r"""
-import json, sys
-from qdrant_edge import EdgeShard
-info = EdgeShard.load(sys.argv[1]).info()
-print(json.dumps({"points": info.points_count, "indexed": info.indexed_vectors_count}))
-"""
+WRITER = Path(__file__).with_name("edge_writer.py")
 
 
-def test_kill_9_after_optimize_reopens_indexed(tmp_path):
-    from grounded.store.embedded import OPTIMIZE_AFTER
-
-    writer = subprocess.Popen([sys.executable, "-c", WRITER, str(tmp_path)], stdout=subprocess.PIPE, text=True)
+def run_writer(root: Path, kill_at: str | None) -> tuple[list[str], int | None]:
+    """Run the writer until it dies (kill_at = one of the build's steps) or, for kill_at None, kill it -9 while its
+    build process runs. Returns its output lines and the build process's pid (None if it never started)."""
+    env = dict(os.environ) | ({KILL_AT_ENV: kill_at} if kill_at else {})
+    proc = subprocess.Popen([sys.executable, str(WRITER), str(root)], stdout=subprocess.PIPE, text=True, env=env)
+    lines: list[str] = []
     try:
-        assert writer.stdout.readline().strip() == "OPTIMIZED"
+        for line in proc.stdout:
+            lines.append(line.strip())
+            if kill_at is None and line.startswith("BUILDING"):
+                proc.send_signal(signal.SIGKILL)
+            if line.startswith("INDEXED"):  # the kill point was never reached
+                break
     finally:
-        writer.send_signal(signal.SIGKILL)
-        writer.wait(timeout=60)
+        proc.kill()
+        proc.wait(timeout=60)
+    builder = next((int(x.split()[1]) for x in lines if x.startswith("BUILDING")), None)
+    return lines, builder
+
+
+def gone(pid: int) -> bool:
+    for _ in range(1000):  # bounded: 10 s
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return True
+        if Path(f"/proc/{pid}/stat").read_text().split()[2] == "Z":
+            return True
+        time.sleep(0.01)
+    return False
+
+
+def check_reopens_complete_and_indexed(root: Path, lines: list[str]) -> None:
+    acked = max(int(x.split()[1]) for x in lines if x.startswith("ACK"))
     for _ in range(2):  # and it stays so on every later open
-        out = subprocess.run([sys.executable, "-c", PROBE, str(tmp_path / "big" / "shard")], capture_output=True,
-                             text=True, timeout=600, check=True)
-        info = json.loads(out.stdout)
-        assert info["points"] == OPTIMIZE_AFTER  # no second, unindexed copy of the points
-        assert info["indexed"] >= 2 * OPTIMIZE_AFTER  # dense (HNSW) and sparse both indexed
+        store = EmbeddedStore(root, IndexPolicy(build_after=BUILD_AFTER, max_unindexed=None))
+        count = store.count("big")
+        doc0 = StoreQuery(dense=[1.0] + [0.0] * 383, sparse_indices=[0], sparse_values=[1.0], limit=200,
+                          candidates=200, filter=SearchFilter(doc_ids=["f0/doc0.md"]))
+        if "DELETED" in lines:
+            assert not store.search("big", doc0)
+            assert count == acked - acked // 10
+        else:
+            assert acked <= count <= BUILD_AFTER + 100  # an unacknowledged write may or may not have landed
+        assert store.wait_for_index("big", timeout=900)
+        info = store._shard("big").info()
+        assert info.points_count == count == store.count("big")  # no second copy of any point
+        assert info.indexed_vectors_count - info.points_count >= BUILD_AFTER - 100  # dense vectors in HNSW
+        shards = sorted(p.name for p in (root / "big").iterdir() if p.name.startswith("shard"))
+        assert shards == [layout.live_shard_dir(root / "big").name]  # the interrupted build's folder is gone
+        store.close()
+
+
+@pytest.mark.parametrize("kill_at", ["copied", "built", "replayed", "switched"])
+def test_kill_9_at_each_step_of_a_build(tmp_path, kill_at):
+    lines, _ = run_writer(tmp_path, kill_at)
+    assert "INDEXED" not in lines  # it died at the step
+    live = layout.live_shard_dir(tmp_path / "big").name
+    assert live == ("shard-1" if kill_at == "switched" else "shard")
+    check_reopens_complete_and_indexed(tmp_path, lines)
+
+
+def test_kill_9_while_the_build_process_runs(tmp_path):
+    lines, builder = run_writer(tmp_path, None)
+    assert builder is not None and gone(builder)  # the build process dies with its parent
+    check_reopens_complete_and_indexed(tmp_path, lines)
