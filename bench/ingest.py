@@ -240,7 +240,7 @@ def grounded_sync(components, collection: str, path: Path) -> dict[str, Any]:
     n_texts = lambda texts, *a, **k: len(texts)  # noqa: E731
     patches = [
         (sync_mod, "discover", ph.wrap("discover", sync_mod.discover)),
-        (sync_mod, "doc_versions", ph.wrap("store.versions", sync_mod.doc_versions)),
+        (ingestor, "_stored", ph.wrap("store.versions", ingestor._stored)),
         (emb, "embed", ph.wrap("embed.dense", emb.embed, n_texts, capture=texts)),
         (sparse, "embed_documents", ph.wrap("embed.bm25 (inline)", sparse.embed_documents, n_texts)),
         (store, "upsert", ph.wrap("store.upsert", store.upsert, lambda name, chunks, *a, **k: len(chunks))),

@@ -6,8 +6,8 @@ exact slice of the parsed text, so quotes can be verified.
 
 No text is lost to the embedder's window: given `window` (the model's word-piece limit), a chunk's budget is that
 window less [CLS]/[SEP] and the title/section line it is embedded with (`Chunk.embedding_text`), so every word of a
-document is embedded in some chunk. A heading line longer than half the window is the one case left to the
-model's truncation (it cuts the end, the body: such a section keeps a body budget of a quarter window)."""
+document is embedded in some chunk. That line is kept to half the window: a longer title or heading path is
+shortened on the chunk (outer headings first), never the body."""
 
 from __future__ import annotations
 
@@ -41,14 +41,16 @@ def chunk_document(
         spans.extend(_pack(doc.text, section, budget, overlap, count_tokens))
     chunks = []
     for i, span in enumerate(spans):
+        title, path = (doc.title, span.section) if window is None else _head(doc.title, span.section, window,
+                                                                            count_tokens)
         chunks.append(
             Chunk(
                 chunk_id=chunk_id(doc.doc_id, doc.content_hash, i),
                 doc_id=doc.doc_id,
                 source=doc.source,
                 format=doc.format,
-                title=doc.title,
-                section=" > ".join(span.section),
+                title=title,
+                section=" > ".join(path),
                 page=span.page,
                 char_start=span.start,
                 char_end=span.end,
@@ -61,11 +63,39 @@ def chunk_document(
     return chunks
 
 
+def _head_line(title: str, path: list[str]) -> str:
+    """The line a chunk is embedded under (`Chunk.embedding_text`)."""
+    return " > ".join(p for p in (title, " > ".join(path)) if p)
+
+
+def _head(title: str, path: list[str], window: int, count: TokenCounter) -> tuple[str, list[str]]:
+    """Title and section path as a chunk carries them: at most half the window together. Longer ones are
+    shortened, the outer headings first, then the title's and the last heading's tail words."""
+    limit = window // 2
+    if count(_head_line(title, path)) <= limit:
+        return title, path
+    path = list(path)
+    while len(path) > 1 and count(_head_line(title, path)) > limit:
+        path.pop(0)
+    if count(_head_line(title, path)) > limit:
+        title = _cut_words(title, limit // 2, count)
+    if path and count(_head_line(title, path)) > limit:
+        path = [_cut_words(path[-1], max(1, limit - count(title) - 2), count)]
+    return title, path
+
+
+def _cut_words(text: str, max_tokens: int, count: TokenCounter) -> str:
+    words = text.split()
+    while len(words) > 1 and count(" ".join(words) + " …") > max_tokens:
+        words.pop()
+    return " ".join(words) + " …"
+
+
 def _budget(title: str, section: list[Element], max_tokens: int, window: int, count: TokenCounter) -> int:
-    """Word pieces a chunk body of this section may hold so that title, section and body fit the window."""
+    """Word pieces a chunk body of this section may hold so that its head line and body fit the window."""
     paths = {tuple(el.section_path) for el in section}
-    head = max(count(" > ".join(p for p in (title, " > ".join(path)) if p)) for path in paths)
-    return max(1, min(max_tokens, max(window - 2 - head, window // 4)))
+    head = max(count(_head_line(*_head(title, list(path), window, count))) for path in paths)
+    return max(1, min(max_tokens, window - 2 - head))
 
 
 def _sections(elements: list[Element]) -> list[list[Element]]:

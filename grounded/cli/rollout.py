@@ -94,7 +94,7 @@ def versions(
         sys.stdout.write(json.dumps([e.model_dump(mode="json") for e in entries]) + "\n")
         return
     table = Table(title=f"versions of {collection}")
-    for col in ("version", "live", "status", "chunks", "chunking", "eval", "built"):
+    for col in ("version", "live", "status", "chunks", "chunking", "embedder", "eval", "built"):
         table.add_column(col)
     for e in entries:
         chunk = e.build.get("chunk", {})
@@ -102,6 +102,7 @@ def versions(
         table.add_row(
             e.id, "*" if e.live else "", e.status.value, str(e.chunks if e.chunks is not None else "—"),
             f"{chunk.get('max_tokens', '?')}/{chunk.get('overlap_tokens', '?')}" if chunk else "—",
+            (e.build.get("embed") or {}).get("backend", "torch"),  # versions from before backends were recorded
             ", ".join(f"{k} {_fmt(v)}" for k, v in metrics.items() if k in SUMMARY_METRICS) or "—",
             (e.built_at or "")[:19],
         )

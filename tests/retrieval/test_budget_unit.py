@@ -3,6 +3,7 @@ closed, which stops an OpenAI-compatible server generating) when the budget give
 
 from __future__ import annotations
 
+import threading
 import time
 
 import pytest
@@ -20,9 +21,11 @@ class SlowGenerator:
 
     def __init__(self) -> None:
         self.timeouts: list[float | None] = []
+        self.called = threading.Event()
 
     def generate(self, request: GenerationRequest) -> Generation:
         self.timeouts.append(request.timeout_s)
+        self.called.set()
         time.sleep(min(request.timeout_s or 5.0, 5.0))  # a well-behaved client gives up at its timeout
         return Generation(text="late", model=self.model)
 
@@ -33,4 +36,5 @@ def test_the_generator_call_gets_the_budget_deadline_as_its_timeout():
     with pytest.raises(BudgetExhausted) as exc:
         budget.generate(generator, GenerationRequest(question="q", sources=[], timeout_s=60))
     assert exc.value.step is BudgetStep.GENERATE
+    assert generator.called.wait(30), "the call never started (the budget pool was busy)"
     assert generator.timeouts and 0 < generator.timeouts[0] <= 0.25, "not the 60 s the request came with"
