@@ -14,7 +14,7 @@ from grounded.retrieval.untrusted import SOURCES_NOTE, frame_source
 
 
 class ShownSource(BaseModel):
-    """A retrieved chunk as the generator sees it: its marker and the excerpt sent (an exact substring)."""
+    """A retrieved chunk as the generator sees it: its marker and the excerpt sent (each line an exact substring)."""
 
     marker: int
     evidence: Evidence
