@@ -26,7 +26,7 @@ class SlowGenerator:
     def generate(self, request: GenerationRequest) -> Generation:
         self.timeouts.append(request.timeout_s)
         self.called.set()
-        time.sleep(min(request.timeout_s or 5.0, 5.0))  # a well-behaved client gives up at its timeout
+        time.sleep(min((request.timeout_s or 5.0) + 0.5, 5.0))  # later than the deadline it was given
         return Generation(text="late", model=self.model)
 
 
