@@ -15,6 +15,7 @@ import os
 import socket
 import sys
 import textwrap
+import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -257,6 +258,36 @@ def test_cited_answer_for_an_easy_case(server, client):
     text = r.choices[0].message.content
     assert "1998" in text and "[1]" in text, text
     assert "NO_ANSWER" not in text
+
+
+@pytest.mark.slow
+def test_a_timed_out_generation_stops_on_the_server(server):
+    """The client gives up (the generator's timeout, or a request's latency budget, which is the call's own timeout:
+    tests/retrieval/test_budget_unit.py) and closes its connection: llama.cpp must stop generating tokens nobody
+    reads instead of holding its only slot while the next question waits."""
+    import openai
+
+    timed_out = False
+    client = server.openai_client(timeout=120, max_retries=0)
+    try:  # ~1,500 tokens take a minute or more on 2 cores
+        client.with_options(timeout=1.5).chat.completions.create(
+            model=server.model_name, max_tokens=1500, temperature=0,
+            messages=[{"role": "user", "content": "Count from 1 to 3000, one number per line."}],
+        )
+    except openai.APITimeoutError:
+        timed_out = True
+    assert timed_out
+
+    def busy() -> bool:
+        req = urllib.request.Request(server.root_url + "/slots", headers={"Authorization": f"Bearer {server.api_key}"})
+        with urllib.request.urlopen(req, timeout=10) as r:
+            return any(slot["is_processing"] for slot in json.loads(r.read()))
+
+    for _ in range(15):  # the server notices the closed connection within a few seconds
+        time.sleep(1)
+        if not busy():
+            break
+    assert not busy(), "the abandoned generation is still running"
 
 
 @pytest.mark.slow
