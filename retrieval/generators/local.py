@@ -50,8 +50,8 @@ class LocalGenerator:
         """Load the model and evaluate the fixed system prompt once, so the first question reuses its KV cache."""
         client = self._ready()
         try:
-            client.generate(GenerationRequest(question="ready?", sources=[], max_tokens=1,
-                                              form=self._settings.prompt_form, timeout_s=self._settings.timeout_s))
+            ping = GenerationRequest(question="ready?", sources=[], max_tokens=1, form=self._settings.prompt_form)
+            client.generate(ping)
         except GeneratorError:
             pass  # a one-token reply is not an answer (JSON form); the prompt is cached all the same
 
