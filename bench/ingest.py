@@ -1,6 +1,7 @@
 """Benchmark Grounded's ingest against a plain llama-index IngestionPipeline, same machine, same run.
 
-    python bench/ingest.py --threads 1 --out /tmp/ingest-t1.json
+    python bench/ingest.py --out /tmp/ingest.json          # each system as installed: its own thread defaults
+    python bench/ingest.py --threads 1                       # both held to one core for embedding
     python bench/ingest.py --threads 2 --only scifact --limit 500     # quick check
     python bench/ingest.py --quick        # 300 SciFact abstracts + 20 doc pages; ends with the two ratio lines
 
@@ -29,7 +30,10 @@ Systems:
                    partition_html and the element texts joined by blank lines (what llama-index's
                    UnstructuredReader does), then the same default pipeline: the parse work Grounded does.
 
-torch threads are set to --threads for both systems (Grounded's embedder takes settings.embed.threads).
+Threads: by default each system runs as a user gets it: llama-index with torch's default thread count (the cores,
+2 here; earlier rounds held it to 1, which handicapped the baseline), Grounded with its settings' defaults (each
+batch on 1 inference thread, `embed.parallel_batches` = the cores, 1 parse worker). `--threads N` sets torch's
+threads for llama-index and `embed.parallel_batches` for Grounded to N.
 Model loads and one-off library warm-ups (unstructured/spaCy, tiktoken, the first forward pass) happen before
 the timed region for both systems and are reported separately. The 1-minute load average is printed at the
 start and end: the machine is shared, so compare runs only when it is similar.
@@ -201,12 +205,12 @@ def combined_ratios(rows: list[dict[str, Any]]) -> tuple[float, float]:
 # ---------------------------------------------------------------------------------------------- Grounded
 
 
-def grounded_components(home: Path, threads: int):
+def grounded_components(home: Path, threads: int | None):
     from grounded.app import Components
     from grounded.settings import EmbedSettings, Settings
 
-    settings = Settings(home=home, embed=EmbedSettings(threads=threads))
-    return Components(settings)
+    embed = EmbedSettings() if threads is None else EmbedSettings(parallel_batches=threads)
+    return Components(Settings(home=home, embed=embed))
 
 
 def grounded_warmup(components, html_dir: Path | None) -> float:
@@ -229,8 +233,6 @@ def grounded_warmup(components, html_dir: Path | None) -> float:
 
 
 def grounded_sync(components, collection: str, path: Path) -> dict[str, Any]:
-    import torch
-
     import grounded.ingest.sync as sync_mod
 
     ingestor = components.ingestor()
@@ -272,7 +274,7 @@ def grounded_sync(components, collection: str, path: Path) -> dict[str, Any]:
         "cpu_seconds": cpu,
         "load1_start": round(load1, 2),
         "phases": phases,
-        "torch_threads": torch.get_num_threads(),
+        "threads": f"{emb.parallel_batches} batches at once",
         "embedder": emb.describe(),
     }
 
@@ -303,6 +305,18 @@ def llama_embed_model():
 
 _LLAMA_EMBED: dict[str, float] = {"seconds": 0.0, "texts": 0}
 _LLAMA_TEXTS: list[str] = []
+
+
+_TORCH_DEFAULT_THREADS: list[int] = []
+
+
+def set_torch_threads(threads: int | None) -> None:
+    """torch's threads for llama-index: N, or torch's own default (what a user gets) when None."""
+    import torch
+
+    if not _TORCH_DEFAULT_THREADS:
+        _TORCH_DEFAULT_THREADS.append(torch.get_num_threads())
+    torch.set_num_threads(threads or _TORCH_DEFAULT_THREADS[0])
 
 
 def llama_warmup(embed_model) -> float:
@@ -387,7 +401,7 @@ def llama_run(loader: Callable[[], list], embed_model, pipeline=None) -> tuple[d
                 "embed.dense": {"seconds": round(embed_s, 3), "items": int(_LLAMA_EMBED["texts"])},
             },
             "chars_per_chunk": round(sum(len(n.get_content()) for n in nodes) / max(1, len(nodes))),
-            "torch_threads": torch.get_num_threads(),
+            "threads": f"torch {torch.get_num_threads()}",
         },
         pipeline,
     )
@@ -421,7 +435,7 @@ def print_results(result: dict[str, Any]) -> None:
         ])
     m = result["machine"]
     facts = (
-        f"nproc={m['nproc']}  torch threads={result['threads']}  "
+        f"nproc={m['nproc']}  --threads={result['threads']}  "
         f"load avg start={m['load_start']['loadavg']}  end={m['load_end']['loadavg']}  "
         f"cpu={m['cpu']}"
     )
@@ -454,7 +468,7 @@ def print_results(result: dict[str, Any]) -> None:
             extra += (f"; embedded {r['embedded_tokens']:,} word pieces ({r['embedded_tokens'] / r['seconds']:,.0f}/s), "
                       f"{r['truncated_texts']} texts cut at the window, {r['tokens_cut']:,} word pieces never embedded")
         extra += f"; {r['chars_per_chunk']} chars/chunk" if "chars_per_chunk" in r else ""
-        print(f"  {r['input']:8s} {r['system']:32s} [load1 {r['load1_start']}] {parts}{extra}")
+        print(f"  {r['input']:8s} {r['system']:32s} [load1 {r['load1_start']}; {r['threads']}] {parts}{extra}")
 
 
 # ---------------------------------------------------------------------------------------------- main
@@ -462,7 +476,9 @@ def print_results(result: dict[str, Any]) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--threads", type=int, default=1, help="torch threads for both systems (default 1)")
+    ap.add_argument("--threads", type=int, default=None,
+                    help="cores each system embeds on (llama-index: torch threads; Grounded: parallel batches); "
+                         "default: each system's own default")
     ap.add_argument("--only", choices=["html", "scifact"], help="run one input only")
     ap.add_argument("--limit", type=int, default=None, help="take only the first N SciFact documents")
     ap.add_argument("--quick", action="store_true",
@@ -472,7 +488,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-parity", action="store_true", help="skip the llama-index + unstructured HTML row")
     ap.add_argument("--keep", action="store_true", help="keep the scratch GROUNDED_HOME under /tmp")
     args = ap.parse_args(argv)
-    if args.threads < 1:
+    if args.threads is not None and args.threads < 1:
         ap.error("--threads must be >= 1")
 
     import torch
@@ -493,7 +509,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         html_dir = next((p for k, p in inputs if k == "html"), None)
         t0 = time.perf_counter()
-        torch.set_num_threads(args.threads)
+        set_torch_threads(args.threads)
         embed_model = llama_embed_model()
         llama_load = time.perf_counter() - t0
         warm = {
@@ -505,14 +521,13 @@ def main(argv: list[str] | None = None) -> int:
 
         for kind, path in inputs:
             print(f"[{kind}] grounded ingest of {path} ...", file=sys.stderr, flush=True)
-            torch.set_num_threads(args.threads)
             first = grounded_sync(components, f"bench_{kind}", path)
             print(f"[{kind}] grounded re-ingest ...", file=sys.stderr, flush=True)
             again = grounded_sync(components, f"bench_{kind}", path)
 
             loader = (lambda p=path: llama_load_html(p)) if kind == "html" else (lambda p=path: llama_load_scifact(p))
             print(f"[{kind}] llama-index pipeline ...", file=sys.stderr, flush=True)
-            torch.set_num_threads(args.threads)
+            set_torch_threads(args.threads)
             base, pipeline = llama_run(loader, embed_model)
             print(f"[{kind}] llama-index re-run (cache) ...", file=sys.stderr, flush=True)
             base_again, _ = llama_run(loader, embed_model, pipeline)

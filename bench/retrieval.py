@@ -274,11 +274,16 @@ def section_latency(comps, queries, test, out) -> None:
     out["latency_5k"] = {"points": comps.store.count(COLLECTION), "load_average": load_average(), "steps_ms": stats}
 
 
+def engine_shard(store, collection: str):
+    """The embedded engine's live shard behind the versioned store's name (alias -> index version)."""
+    return store.base.shard(store.resolve(collection))
+
+
 def _read_points(store, collection: str):
-    """(payload, dense, SparseVec) of every point, via the engine's scroll (bench-only access to the shard)."""
+    """(payload, dense, SparseVec) of every point, via the engine's scroll (`EmbeddedStore.shard`)."""
     from qdrant_edge import ScrollRequest
 
-    shard = store._shard(collection)
+    shard = engine_shard(store, collection)
     out, offset = [], None
     while True:
         records, offset = shard.scroll(ScrollRequest(offset=offset, limit=2048, with_payload=True, with_vector=True))
@@ -366,7 +371,7 @@ def section_scale(comps, qv: QueryVectors, queries, test, target: int, out) -> l
         f"under=copy1 (1/{copies} of points)": SearchFilter(under="copy1"),
         "doc_ids (50 docs)": SearchFilter(doc_ids=doc_filter),
     }
-    shard = store._shard(SCALE_COLLECTION)
+    shard = engine_shard(store, SCALE_COLLECTION)
     phases = {}
     info0 = shard.info()
     log(f"[{uptime_line()}]")
@@ -497,7 +502,8 @@ def main(argv: list[str] | None = None) -> int:
     out: dict = {"machine": machine_info(), "command": " ".join(sys.argv)}
     log(f"# Grounded retrieval bench — SciFact  [{out['machine']['uptime']}]")
     corpus, queries, test, train = load_scifact(args.evaldata)
-    comps = open_components(args.home)
+    # index builds only where section 4 asks for one (its optimize), not in the background on their own
+    comps = open_components(args.home, store_index={"build_after": None})
     try:
         out["ingest"] = ensure_ingested(comps, COLLECTION, corpus, log)
         out["settings"] = comps.settings.retrieval.model_dump()

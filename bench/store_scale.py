@@ -226,7 +226,7 @@ def bulk_scenario(root: Path, args, rows: list, notes: list) -> None:
     upsert_s = time.perf_counter() - t0
     qrng = np.random.default_rng(3)
     queries = [query(qrng) for _ in range(args.queries)]
-    shard = cold._shard("bulk")
+    shard = cold.shard("bulk")
     rows.append(["bulk: before the build (not indexed), engine fusion (5 searches)",
                  *_plan_cells(timed(lambda q: engine_plan(shard, q), queries))])
     rows.append(["bulk: before the build (not indexed), 2 searches + app RRF (the adapter's)",
@@ -263,7 +263,7 @@ def bulk_scenario(root: Path, args, rows: list, notes: list) -> None:
                  f"build a writer waits for it)")
     store.flush("bulk")
     store.wait_for_index("bulk")
-    shard = store._shard("bulk")
+    shard = store.shard("bulk")
     rows.append(["bulk: after the build, engine fusion (5 searches)",
                  *_plan_cells(timed(lambda q: engine_plan(shard, q), queries))])
     rows.append(["bulk: after the build, 2 searches + app RRF (the adapter's)",
@@ -340,7 +340,7 @@ def main() -> int:
         print(f"ingest done {uptime_line()}", flush=True)
         qrng = np.random.default_rng(3)
         queries = [query(qrng) for _ in range(args.queries)]
-        shard = store._shard("ingest")
+        shard = store.shard("ingest")
         rows.append(["ingest: after, engine fusion (5 searches)",
                      *_plan_cells(timed(lambda q: engine_plan(shard, q), queries))])
         rows.append(["ingest: after, 2 searches + app RRF (the adapter's)",

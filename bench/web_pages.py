@@ -30,8 +30,8 @@ from grounded.ingest.sources import discover  # noqa: E402
 
 
 def norm(text: str) -> str:
-    """Whitespace removed: trafilatura renders inline code as <pre>, so a sentence may come back split into
-    several elements ("executing\n\nchmod +x f\n\n."): the words are kept, the spacing is not."""
+    """Whitespace and Sphinx's heading anchors (¶) removed: the whole-page partition and the main content lay
+    lines out differently."""
     return re.sub(r"\s+", "", text.replace("¶", "")).lower()
 
 
@@ -47,16 +47,16 @@ def old_sections(elements):
 
 
 def measure(doc, count, whole_page: bool, old_chunker: bool):
-    original_main, original_sections = parse_mod.web_page_main_content, chunk_mod._sections
+    original_main, original_sections = parse_mod.web_page_elements, chunk_mod._sections
     if whole_page:
-        parse_mod.web_page_main_content = lambda data: None
+        parse_mod.web_page_elements = lambda data: None
     if old_chunker:
         chunk_mod._sections = old_sections
     try:
         parsed = parse_mod.parse(doc)
         chunks = chunk_mod.chunk_document(parsed, 220, 24, count)
     finally:
-        parse_mod.web_page_main_content, chunk_mod._sections = original_main, original_sections
+        parse_mod.web_page_elements, chunk_mod._sections = original_main, original_sections
     titles = {e.text for e in parsed.elements if e.kind is ElementKind.TITLE}
     lone = sum(1 for c in chunks if c.text.strip() in titles)
     return parsed, chunks, lone
@@ -77,7 +77,7 @@ def main() -> int:
         before, chunks_b, lone_b = measure(doc, count, whole_page=True, old_chunker=True)
         after, chunks_a, lone_a = measure(doc, count, whole_page=False, old_chunker=False)
         totals["pages"] += 1
-        totals["web"] += parse_mod.web_page_main_content(Path(doc.source).read_bytes()) is not None
+        totals["web"] += parse_mod.web_page_elements(Path(doc.source).read_bytes()) is not None
         after_text = norm(after.text)
         for el in before.elements:
             if el.kind is ElementKind.TITLE or len(el.text.split()) < 6:

@@ -5,15 +5,20 @@
 - `torch`: the sentence-transformers model in fp32.
 
 Both tokenise once with the model's fast tokenizer and embed in batches packed by token count (longest first, a
-batch holds at most `batch_tokens` padded word pieces), so padding stays small. A collection records the variant
+batch holds at most `batch_tokens` padded word pieces), so padding stays small. The batches of one call run on
+`parallel_batches` threads at once (the runtimes release the GIL), each with `threads` inference threads: on 2
+cores two single-threaded batches at once cost the same CPU as one after the other, while one batch on two
+inference threads cost 1.4x the CPU (docs/results.md, issue 12, third round). A collection records the variant
 it was built with; `check_variant` refuses to mix variants between an index and its queries.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from abc import ABC, abstractmethod
+from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
 from pathlib import Path
 from typing import Callable
@@ -80,7 +85,9 @@ class Embedder(ABC):
         self._tokenizer = Tokenizer.from_file(str(self.tokenizer_file))
         self._tokenizer.no_padding()
         self._tokenizer.enable_truncation(settings.max_seq_length)
-        self._lock = threading.Lock()  # inference from several threads only fights over 2 cores
+        self._lock = threading.Lock()  # one call at a time; its batches share the cores (`parallel_batches`)
+        self.parallel_batches = settings.parallel_batches or len(os.sched_getaffinity(0))
+        self._pool = ThreadPoolExecutor(self.parallel_batches, thread_name_prefix="embed") if self.parallel_batches > 1 else None
         self.dimension = 0
 
     def count_tokens(self, text: str) -> int:
@@ -99,15 +106,23 @@ class Embedder(ABC):
         encodings = self._tokenizer.encode_batch(unique)
         lengths = [len(e.ids) for e in encodings]
         vectors = np.zeros((len(unique), self.dimension), dtype=np.float32)
+
+        def run(batch: list[int]) -> None:
+            width = lengths[batch[0]]
+            ids = np.zeros((len(batch), width), dtype=np.int64)
+            mask = np.zeros((len(batch), width), dtype=np.int64)
+            for row, i in enumerate(batch):
+                ids[row, : lengths[i]] = encodings[i].ids
+                mask[row, : lengths[i]] = 1
+            vectors[batch] = self._forward(ids, mask)
+
+        batches = pack_batches(lengths, self._batch_tokens, self._max_batch)
         with self._lock:
-            for batch in pack_batches(lengths, self._batch_tokens, self._max_batch):
-                width = lengths[batch[0]]
-                ids = np.zeros((len(batch), width), dtype=np.int64)
-                mask = np.zeros((len(batch), width), dtype=np.int64)
-                for row, i in enumerate(batch):
-                    ids[row, : lengths[i]] = encodings[i].ids
-                    mask[row, : lengths[i]] = 1
-                vectors[batch] = self._forward(ids, mask)
+            if self._pool is None or len(batches) == 1:
+                for batch in batches:
+                    run(batch)
+            else:
+                list(self._pool.map(run, batches))
         if len(unique) == len(texts):
             return vectors
         row = {text: i for i, text in enumerate(unique)}

@@ -42,6 +42,10 @@ class EmbedSettings(BaseModel):
     batch_size: int = Field(default=64, ge=1, description="most texts per batch")
     batch_tokens: int = Field(default=8192, ge=16, description="most padded word pieces per batch")
     threads: int = Field(default=1, ge=1, description="inference threads; 1 is fastest for single queries on 2 cores")
+    parallel_batches: int | None = Field(
+        default=None, ge=1, description="batches of one call (an ingest's) embedded at once, each on its own "
+        "`threads`; None = the CPU cores this process may use"
+    )
     max_seq_length: int = Field(default=256, ge=16)
 
 
@@ -56,6 +60,19 @@ class IngestSettings(BaseModel):
     write_batch_chunks: int = Field(default=256, ge=1, description="chunks embedded and written per store call")
     parse_timeout_s: float = Field(default=120.0, gt=0, description="a file whose parsing and chunking takes "
                                    "longer fails alone with this reason; its worker process is replaced")
+
+
+class IndexPolicy(BaseModel):
+    """When the embedded engine builds its HNSW index: in a child process, while reads and writes go on
+    (grounded/store/edge_live.py)."""
+
+    build_after: int | None = Field(
+        default=10_000, ge=1, description="unindexed points that start a background build; None = never build"
+    )
+    max_unindexed: int | None = Field(
+        default=40_000, ge=1,
+        description="writers wait for the running build once this many points were written since its copy",
+    )
 
 
 class RetrievalSettings(BaseModel):
@@ -214,6 +231,7 @@ class Settings(BaseSettings):
     embed: EmbedSettings = EmbedSettings()
     chunk: ChunkSettings = ChunkSettings()
     ingest: IngestSettings = IngestSettings()
+    store_index: IndexPolicy = IndexPolicy()
     retrieval: RetrievalSettings = RetrievalSettings()
     gate: GateSettings = GateSettings()
     generator: GeneratorSettings = GeneratorSettings()

@@ -1,5 +1,6 @@
-"""Parse one document into structural elements with unstructured (PDF: ingest/pdf.py), keeping titles,
-section paths, page numbers and whole tables, and lay them out as one text with character offsets."""
+"""Parse one document into structural elements with unstructured (PDF: ingest/pdf.py; a web page's main content:
+ingest/web_page.py), keeping titles, section paths, page numbers and whole tables, and lay them out as one text
+with character offsets."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from grounded.contracts import Element, ElementKind, ParsedDocument, SourceDocum
 from grounded.ingest.elements import ParseError, RawElement
 from grounded.ingest.encoding import NotText, decode_text
 from grounded.ingest.html_depth import flatten, too_deep
+from grounded.ingest.web_page import web_page_elements
 from grounded.offline import patch_unstructured_spacy
 
 SEPARATOR = "\n\n"
@@ -91,8 +93,8 @@ def _unstructured_elements(fmt: SourceFormat, path: Path, text: str | None = Non
     patch_unstructured_spacy()
     try:
         if fmt is SourceFormat.HTML:
-            elements = _html_partition(path)
-        elif fmt is SourceFormat.MD:
+            return _html_elements(path)
+        if fmt is SourceFormat.MD:
             elements = _markdown_partition(text or "")
         elif fmt is SourceFormat.DOCX:
             from unstructured.partition.docx import partition_docx
@@ -106,19 +108,24 @@ def _unstructured_elements(fmt: SourceFormat, path: Path, text: str | None = Non
         raise
     except Exception as exc:  # unstructured raises many types for a corrupt file; each fails alone
         raise ParseError(f"{type(exc).__name__}: {exc}".strip()[:300]) from exc
+    return _converted(elements)
+
+
+def _converted(elements: list) -> list[RawElement]:
     return [r for e in elements if (r := _convert(e)) is not None]
 
 
-def _html_partition(path: Path) -> list:
-    """A web page's main content, else the whole page; nesting too deep for lxml flattened first."""
+def _html_elements(path: Path) -> list[RawElement]:
+    """A web page's main content (ingest/web_page.py), else the whole page partitioned by unstructured; nesting
+    too deep for lxml flattened first."""
     from unstructured.partition.html import partition_html
 
     data = path.read_bytes()
     markup = flatten(decode_text(data)) if too_deep(data) else None
-    main = web_page_main_content(markup.encode("utf-8", "surrogatepass") if markup is not None else data)
+    main = web_page_elements(markup.encode("utf-8", "surrogatepass") if markup is not None else data)
     if main is not None:
-        return partition_html(text=main)
-    return partition_html(text=markup) if markup is not None else partition_html(filename=str(path))
+        return main
+    return _converted(partition_html(text=markup) if markup is not None else partition_html(filename=str(path)))
 
 
 def _markdown_partition(text: str) -> list:
@@ -128,34 +135,6 @@ def _markdown_partition(text: str) -> list:
 
     markup = markdown.markdown(text, extensions=["tables", "fenced_code"])
     return partition_html(text=flatten(markup) if too_deep(markup) else markup)
-
-
-_BOILERPLATE = re.compile(r"cookie|consent|banner|navbar|sidebar|footer|breadcrumb|advert|menu|related", re.I)
-
-
-def web_page_main_content(data: bytes) -> str | None:
-    """For a web page (navigation, header/footer, sidebars, banners around the text), its main content as clean
-    HTML via trafilatura (headings, paragraphs, lists and tables kept); None for a plain HTML document, which is
-    parsed whole, or when no main content is found."""
-    import lxml.html
-    import trafilatura
-
-    try:
-        tree = lxml.html.fromstring(data)
-    except (ValueError, lxml.etree.ParserError):
-        return None
-    chrome = tree.xpath(
-        "//nav|//header|//footer|//aside|//*[@role='navigation' or @role='banner' or @role='contentinfo'"
-        " or @role='complementary']"
-    )
-    if not chrome and not any(_BOILERPLATE.search(f"{el.get('class', '')} {el.get('id', '')}") for el in
-                              tree.xpath("//div[@class or @id]|//section[@class or @id]")):
-        return None
-    main = trafilatura.extract(
-        data, output_format="html", include_tables=True, include_links=False, include_images=False,
-        include_comments=False, favor_recall=True, with_metadata=False,
-    )
-    return main if main and main.strip() else None
 
 
 _SKIPPED = {"Header", "Footer", "PageBreak", "PageNumber", "Image", "FigureCaption"}

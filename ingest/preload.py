@@ -18,6 +18,10 @@ def _warm_up() -> None:
 
     import grounded.ingest.pdf  # noqa: F401
     import grounded.ingest.pipeline  # noqa: F401
+    from grounded.ingest.web_page import web_page_elements
+
+    web_page_elements(b"<html><body><nav>Home</nav><main><h1>Warm up</h1><p>One short paragraph. Another sentence "
+                      b"follows it, long enough to count as the main content of this page.</p></main></body></html>")
 
     partition_html(text="<h1>Warm up</h1><p>One short paragraph. Another sentence follows it.</p>")
     partition_text(text="WARM UP\n\nOne short paragraph. Another sentence follows it.")

@@ -34,7 +34,7 @@ def open_store(settings: Settings) -> VersionedStore:
     else:
         from grounded.store.embedded import EmbeddedStore
 
-        base = EmbeddedStore(settings.collections_dir)
+        base = EmbeddedStore(settings.collections_dir, settings.store_index)
     return VersionedStore(base, default_build=build_record(settings), retention=settings.rollout.retention)
 
 

@@ -27,6 +27,7 @@ from typing import IO, Iterator
 from pydantic import BaseModel, Field
 from qdrant_edge import EdgeShard, UpdateOperation
 
+from grounded.settings import IndexPolicy  # noqa: F401 (re-exported: the policy a LiveCollection runs with)
 from grounded.store.edge_layout import (
     FIRST_SHARD,
     live_shard_dir,
@@ -42,18 +43,6 @@ log = logging.getLogger("grounded.store")
 
 KILL_AT_ENV = "GROUNDED_TEST_KILL_AT"
 """Fault injection for the crash tests: the process kills itself (SIGKILL) at the named step of a build."""
-
-
-class IndexPolicy(BaseModel):
-    """When the embedded engine builds its HNSW index (in a child process, see the module docstring)."""
-
-    build_after: int | None = Field(
-        default=10_000, ge=1, description="unindexed points that start a background build; None = never build"
-    )
-    max_unindexed: int | None = Field(
-        default=40_000, ge=1,
-        description="writers wait for the running build once this many points were written since its copy",
-    )
 
 
 class BuildStats(BaseModel):

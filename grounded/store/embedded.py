@@ -37,6 +37,7 @@ from qdrant_edge import (
 )
 
 from grounded.contracts import Chunk, CollectionInfo, Evidence
+from grounded.settings import IndexPolicy
 from grounded.sparse import SparseVec
 from grounded.store.base import (
     DENSE,
@@ -52,7 +53,7 @@ from grounded.store.base import (
     rrf_rank,
 )
 from grounded.store.edge_layout import write_atomic
-from grounded.store.edge_live import IndexPolicy, LiveCollection
+from grounded.store.edge_live import LiveCollection
 
 _META = "collection.json"
 _ALIASES = "aliases.json"
@@ -169,8 +170,10 @@ class EmbeddedStore:
                 self._open[name] = LiveCollection.open(name, self._dir(name), info.dimension, self.index)
             return self._open[name]
 
-    def _shard(self, name: str) -> EdgeShard:
-        """The live shard itself, for benchmarks that query the engine directly."""
+    def shard(self, name: str) -> EdgeShard:
+        """The live engine shard itself, for benchmarks and tests that call qdrant-edge directly (segment info,
+        exact search, scroll with vectors). Unlike `search` and `payloads`, a caller holding it across a background
+        index swap may find it closed: take it again after `wait_for_index`."""
         return self._live(name).current()
 
     def wait_for_index(self, name: str, timeout: float | None = None) -> bool:

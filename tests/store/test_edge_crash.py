@@ -70,7 +70,7 @@ def check_reopens_complete_and_indexed(root: Path, lines: list[str]) -> None:
         else:
             assert acked <= count <= BUILD_AFTER + 100  # an unacknowledged write may or may not have landed
         assert store.wait_for_index("big", timeout=900)
-        info = store._shard("big").info()
+        info = store.shard("big").info()
         assert info.points_count == count == store.count("big")  # no second copy of any point
         assert info.indexed_vectors_count - info.points_count >= BUILD_AFTER - 100  # dense vectors in HNSW
         shards = sorted(p.name for p in (root / "big").iterdir() if p.name.startswith("shard"))

@@ -87,7 +87,7 @@ def test_reads_and_writes_go_on_while_the_index_builds(tmp_path, held):
     assert nearest(store, name, BUILD_AFTER + 5)[0] == point_id(BUILD_AFTER + 5)
     assert nearest(store, name, 5)[0] == point_id(5)
     assert not nearest(store, name, 10, doc_ids=["f0/doc0.md"])
-    info = store._shard(name).info()
+    info = store.shard(name).info()
     assert info.indexed_vectors_count - info.points_count >= 900  # dense vectors in HNSW segments
     store.close()
 
@@ -122,7 +122,7 @@ def test_reopen_keeps_the_index_and_removes_stray_shard_folders(tmp_path):
     again = open_store(tmp_path)
     assert again.count(name) == BUILD_AFTER
     assert not (tmp_path / name / "shard-9").exists()
-    info = again._shard(name).info()
+    info = again.shard(name).info()
     assert info.indexed_vectors_count == 2 * BUILD_AFTER  # dense (HNSW) and sparse, nothing left to build
     assert not again._live(name).building()
     with pytest.raises(StoreUnavailable, match="in use"):

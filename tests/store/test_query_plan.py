@@ -18,7 +18,7 @@ def engine_shard(components, collection: str):
     store = components.store
     if store.kind != "embedded":
         pytest.skip("embedded engine only")
-    return store.base._shard(store.resolve(collection))
+    return store.base.shard(store.resolve(collection))
 
 
 @pytest.mark.parametrize("weights", [(1.0, 1.0), (1.0, 0.5)])
