@@ -49,7 +49,7 @@ from grounded.settings import IngestSettings  # noqa: E402
 from grounded.sparse import SparseVec  # noqa: E402
 from grounded.store import StoreQuery, SearchFilter  # noqa: E402
 from grounded.store.base import DENSE, SPARSE  # noqa: E402
-from grounded.store.edge_live import IndexPolicy  # noqa: E402
+from grounded.settings import IndexPolicy  # noqa: E402
 from grounded.store.embedded import EmbeddedStore  # noqa: E402
 
 D = 384

@@ -27,7 +27,7 @@ from typing import IO, Iterator
 from pydantic import BaseModel, Field
 from qdrant_edge import EdgeShard, UpdateOperation
 
-from grounded.settings import IndexPolicy  # noqa: F401 (re-exported: the policy a LiveCollection runs with)
+from grounded.settings import IndexPolicy
 from grounded.store.edge_layout import (
     FIRST_SHARD,
     live_shard_dir,

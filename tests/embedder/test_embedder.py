@@ -55,6 +55,18 @@ def test_default_is_onnx_int8_and_close_to_torch(onnx, tmp_path):
     assert onnx.embed([]).shape == (0, 384)
 
 
+def test_batches_run_in_parallel_give_each_text_its_own_vector(onnx, shared_onnx_export, tmp_path):
+    texts = [f"{t} (variant {i})" for i, t in enumerate(TEXTS * 6)]
+    small = dict(batch_tokens=300, batch_size=4, onnx_dir=shared_onnx_export)  # many batches per call
+    serial = open_embedder(EmbedSettings(parallel_batches=1, **small), tmp_path)
+    parallel = open_embedder(EmbedSettings(parallel_batches=3, **small), tmp_path)
+    assert parallel.parallel_batches == 3 and len(pack_batches(parallel.token_lengths(texts), 300, 4)) > 3
+    # the same batches either way, so the same numbers; a row written to another text's slot would differ
+    assert np.array_equal(parallel.embed(texts), serial.embed(texts))
+    assert open_embedder(EmbedSettings(onnx_dir=shared_onnx_export), tmp_path).parallel_batches == len(
+        os.sched_getaffinity(0))
+
+
 def test_export_is_checksum_verified_and_redone_when_corrupt(onnx, tmp_path):
     copy = tmp_path / "export"
     shutil.copytree(onnx.onnx_file.parent, copy)

@@ -13,7 +13,7 @@ from pathlib import Path
 from edge_points import DIM, batch
 
 from grounded.contracts import CollectionInfo
-from grounded.store.edge_live import IndexPolicy
+from grounded.settings import IndexPolicy
 from grounded.store.embedded import EmbeddedStore
 
 BUILD_AFTER = 1_000

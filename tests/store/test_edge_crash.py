@@ -17,7 +17,8 @@ from edge_writer import BUILD_AFTER
 
 from grounded.store import SearchFilter, StoreQuery
 from grounded.store import edge_layout as layout
-from grounded.store.edge_live import KILL_AT_ENV, IndexPolicy
+from grounded.settings import IndexPolicy
+from grounded.store.edge_live import KILL_AT_ENV
 from grounded.store.embedded import EmbeddedStore
 
 pytestmark = pytest.mark.slow

@@ -18,7 +18,7 @@ from edge_points import DIM, batch, point_id
 from grounded.contracts import CollectionInfo
 from grounded.store import SearchFilter, StoreQuery, StoreUnavailable
 from grounded.store import edge_layout as layout
-from grounded.store.edge_live import IndexPolicy
+from grounded.settings import IndexPolicy
 from grounded.store.embedded import EmbeddedStore
 
 BUILD_AFTER = 1_000
@@ -185,3 +185,24 @@ def test_a_due_build_starts_on_open_and_a_read_only_process_does_not_wait_for_it
     again = open_store(tmp_path, build_after=None)
     assert again.count(name) == BUILD_AFTER
     again.close()
+
+
+def test_the_index_policy_comes_from_settings(tmp_path, monkeypatch):
+    from grounded.settings import load_settings
+    from grounded.store import open_store as open_configured
+
+    profile = tmp_path / "profile.yaml"
+    profile.write_text("store_index: {max_unindexed: null}\n")
+    monkeypatch.setenv("GROUNDED_STORE_INDEX__BUILD_AFTER", str(BUILD_AFTER))
+    settings = load_settings(profile, home=tmp_path / "home")
+    assert (settings.store_index.build_after, settings.store_index.max_unindexed) == (BUILD_AFTER, None)
+    store = open_configured(settings)
+    store.create_collection(CollectionInfo(name="docs", embed_model="m", dimension=DIM))
+    store.upsert("docs", *batch(0, BUILD_AFTER))  # the configured threshold starts a build, the default would not
+    assert store.base.wait_for_index(store.resolve("docs"), timeout=600)
+    info = store.base.shard(store.resolve("docs")).info()
+    assert info.indexed_vectors_count - info.points_count >= 900
+    store.close()
+    monkeypatch.setenv("GROUNDED_STORE_INDEX__BUILD_AFTER", "0")
+    with pytest.raises(ValueError):
+        load_settings(home=tmp_path / "home")
