@@ -87,7 +87,8 @@ class Embedder(ABC):
         self._tokenizer.enable_truncation(settings.max_seq_length)
         self._lock = threading.Lock()  # one call at a time; its batches share the cores (`parallel_batches`)
         self.parallel_batches = settings.parallel_batches or len(os.sched_getaffinity(0))
-        self._pool = ThreadPoolExecutor(self.parallel_batches, thread_name_prefix="embed") if self.parallel_batches > 1 else None
+        parallel = self.parallel_batches > 1
+        self._pool = ThreadPoolExecutor(self.parallel_batches, thread_name_prefix="embed") if parallel else None
         self.dimension = 0
 
     def count_tokens(self, text: str) -> int:

@@ -19,8 +19,6 @@ from grounded.ingest.elements import RawElement
 _BOILERPLATE = re.compile(r"cookie|consent|banner|navbar|sidebar|footer|breadcrumb|advert|menu|related", re.I)
 _HEADING = re.compile(r"h([1-6])")
 _PERMALINK = "¶"  # Sphinx's heading anchor: a link, not text
-_FLOW = {"p", "quote", "item", "div", "cell", "head"}
-"""Tags whose content reads as running text; a nested block (list, table, a code block) becomes its own element."""
 
 
 def web_page_elements(data: bytes) -> list[RawElement] | None:
@@ -80,7 +78,7 @@ def _flow(el, kind: ElementKind, out: list[RawElement]) -> None:
             _block(child, kind, out)
             parts = [child.tail or ""]
         else:
-            parts.extend([_inline(child, normalise=False), child.tail or ""])
+            parts.extend([*_texts(child), child.tail or ""])
     _emit(parts, kind, out)
 
 
@@ -104,13 +102,13 @@ def _emit(parts: list[str], kind: ElementKind, out: list[RawElement]) -> None:
         out.append(RawElement(kind, text))
 
 
-def _inline(el, normalise: bool = True) -> str:
-    """An element's text with its inline children (a line break is a space)."""
-    text = "".join(_texts(el))
-    return " ".join(text.split()) if normalise else text
+def _inline(el) -> str:
+    """An element's text with its inline children, whitespace collapsed."""
+    return " ".join("".join(_texts(el)).split())
 
 
 def _texts(el) -> Iterator[str]:
+    """The text pieces of an element and its descendants in order; a line break is a space."""
     yield el.text or ""
     for child in el:
         if child.tag == "lb":
