@@ -78,10 +78,13 @@ def golden_questions(n: int, seed: int) -> list[dict]:
             for q in qs]
 
 
-def squad_questions(root: Path, per_class: int, seed: int) -> list[dict]:
+def squad_questions(root: Path, per_class: int, seed: int, half: str = "held") -> list[dict]:
+    """A balanced sample of one half of the articles: "held" (the last half: report on it) or "tune" (the first)."""
     qs = read_jsonl(require_file(root / "queries.jsonl"))
     articles = list(dict.fromkeys(q["article"] for q in qs))
-    held = [q for q in qs if q["article"] in articles[len(articles) // 2:]]
+    mid = len(articles) // 2
+    chosen = articles[mid:] if half == "held" else articles[:mid]
+    held = [q for q in qs if q["article"] in chosen]
     rng = random.Random(seed)
     ans = rng.sample([q for q in held if not q["is_impossible"]], per_class)
     una = rng.sample([q for q in held if q["is_impossible"]], per_class)
@@ -117,8 +120,10 @@ def ask_all(services: dict[str, AnswerService], collection: str, questions: list
             else:
                 a = service.ask(request)
             seconds = time.perf_counter() - t
+            trace = service.traces.get(a.trace_id)
+            odds = trace.generations[0].score if trace and trace.generations else None  # the model's own odds
             rows[name].append({"q": q, "a": a, "s": seconds, "first": first if first is not None else seconds,
-                               "load": load})
+                               "load": load, "odds": odds})
             log(f"  {i}/{len(questions)} {name:<12} {a.status.value:<19} {seconds:6.1f}s "
                 f"load {load:5.1f} fb={bool(a.fallback)} {(a.answer or '')[:50]!r}")
     return rows
@@ -148,7 +153,8 @@ def summarise(rows: list[dict]) -> dict:
         "completion_tokens": statistics.mean(r["a"].usage.completion_tokens for r in rows),
         "load_mean": round(statistics.mean(r["load"] for r in rows), 1),
         "answers": [{"question": r["q"]["question"], "expected": r["q"]["expected"], "status": r["a"].status.value,
-                     "answer": r["a"].answer, "seconds": round(r["s"], 2), "fallback": r["a"].fallback,
+                     "answer": r["a"].answer, "quotes": [c.quote for c in r["a"].citations],
+                     "missing": r["a"].missing_information, "odds": r["odds"], "seconds": round(r["s"], 2), "fallback": r["a"].fallback,
                      "load": r["load"], "usage": r["a"].usage.model_dump()} for r in rows],
     }
 
@@ -160,6 +166,8 @@ def main(argv=None) -> int:
     ap.add_argument("--configs", nargs="+", default=["before", "text-1t", "json-1t", "extractive"], choices=list(CONFIGS))
     ap.add_argument("--golden", type=int, default=20, help="golden questions (0 = skip)")
     ap.add_argument("--squad", type=int, default=100, help="balanced held-out SQuAD sample size (0 = skip)")
+    ap.add_argument("--squad-half", choices=("held", "tune"), default="held",
+                    help="which half of SQuAD's articles to sample: report on 'held', tune on 'tune'")
     ap.add_argument("--seed", type=int, default=8)
     ap.add_argument("--timeout", type=float, default=120.0, help="generator timeout (s)")
     ap.add_argument("--live", action="store_true",
@@ -174,8 +182,8 @@ def main(argv=None) -> int:
         sets["golden"] = ("bench_golden", (ROOT / "data" / "golden" / "corpus").resolve(), golden_questions(a.golden, a.seed))
     if a.squad:
         root = a.evaldata / "squad2_dev_open"
-        sets["squad2-heldout"] = ("squad2_open_full", build_corpus(root, "subset-json", a.home),
-                                  squad_questions(root, a.squad // 2, a.seed))
+        sets[f"squad2-{a.squad_half}"] = ("squad2_open_full", build_corpus(root, "subset-json", a.home),
+                                          squad_questions(root, a.squad // 2, a.seed, a.squad_half))
     results = []
     comps = open_components(a.home)  # one store and embedder; one generator per configuration
     services = {name: service_for(comps, GeneratorSettings(timeout_s=a.timeout, **CONFIGS[name]))

@@ -122,6 +122,11 @@ class GeneratorSettings(BaseModel):
         default=0.425, ge=0, le=1,
         description="when the LLM is unavailable or timed out, the extractive fallback answers only above this score",
     )
+    min_answer_probability: float = Field(
+        default=0.0, ge=0, le=1,
+        description="JSON form: the model abstains unless its own odds of answering (the first key's probability, "
+        "'answer' against 'no_answer') reach this floor; 0 = take the model's choice as it is",
+    )
 
 
 class VerifySettings(BaseModel):

@@ -1,6 +1,6 @@
 """The one orchestrator the CLI, the API and the evals all call: a short list of steps over one `AnswerRun`,
 
-    refuse -> retrieve -> gate -> generate -> fall back -> verify -> withhold injected -> conclude
+    refuse -> retrieve -> gate -> generate -> fall back -> weigh -> verify -> withhold injected -> conclude
 
 each of which reads the run, fills in its part and may end the answer by setting `run.outcome`. Streams send
 only sentences that passed verification; `ask` keeps only the final answer. Whether the extractive fallback
@@ -36,6 +36,7 @@ __all__ = ["AnswerService", "AskRequest"]
 
 INDEX_VERSION = "hybrid-rrf-v1"
 NOT_IN_SOURCES = "The retrieved passages do not state the answer to this question."
+NOT_CLEARLY_STATED = "The retrieved passages do not clearly state the answer to this question."
 NOT_SUPPORTED = "The generated answer was not supported by the retrieved passages, so it was withheld."
 PARTLY_SUPPORTED = "Part of the generated answer was not supported by the documents and was removed."
 GENERATOR_DOWN = "The language model is unavailable and no passage answers this question clearly enough."
@@ -64,8 +65,8 @@ class AnswerService:
         self.generator_settings = generator_settings or GeneratorSettings()
         self.cache, self.profile, self.budget = cache, profile, budget or BudgetSettings()
         self.steps: list[Step] = [
-            self._refuse, self._resolve, self._retrieve, self._gate, self._generate, self._fall_back, self._verify,
-            self._withhold_injected, self._conclude,
+            self._refuse, self._resolve, self._retrieve, self._gate, self._generate, self._fall_back, self._weigh,
+            self._verify, self._withhold_injected, self._conclude,
         ]
 
     def ask(self, request: AskRequest) -> Answer:
@@ -199,6 +200,16 @@ class AnswerService:
             run.outcome = Outcome(
                 status=AnswerStatus.NO_ANSWER, confidence=_confidence(run, 0.25), missing_information=GENERATOR_DOWN
             )
+
+    def _weigh(self, run: AnswerRun, live: bool) -> Iterator[StreamEvent]:
+        """The model's own odds of answering (JSON form): below `min_answer_probability` its answer is an abstention
+        (small models pick `answer` over `no_answer` too readily; the floor is tuned on held-apart questions)."""
+        g, floor = run.generation, self.generator_settings.min_answer_probability
+        if run.fallback is None and g is not None and g.score is not None and g.score < floor and not _is_no_answer(g.text):
+            run.outcome = Outcome(
+                status=AnswerStatus.NO_ANSWER, confidence=_confidence(run, 0.5), missing_information=NOT_CLEARLY_STATED
+            )
+        return iter(())
 
     def _verify(self, run: AnswerRun, live: bool) -> Iterator[StreamEvent]:
         if run.generation is None or _is_no_answer(run.generation.text):

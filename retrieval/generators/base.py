@@ -4,12 +4,14 @@ extractive). Callers never check a backend's type: they call `warm_up`, `readine
 from __future__ import annotations
 
 import json
+import math
 from typing import Iterator, Protocol
 
 from pydantic import BaseModel, Field, SecretStr
 
 from grounded.contracts import Evidence
 from grounded.retrieval.prompts import NO_ANSWER, PROMPTS, PromptForm, system_prompt
+from grounded.retrieval.spans import complete_span
 from grounded.retrieval.untrusted import SOURCES_NOTE, frame_source
 
 
@@ -106,20 +108,45 @@ ANSWER_SCHEMA = {
 }
 
 
+def answer_probability(logprobs) -> float | None:
+    """The model's own odds of answering, from the JSON object's first key: P("answer") / (P("answer") + P("no")),
+    read from the top alternatives at that token (`logprobs` as the OpenAI API returns them). The small models
+    choose `answer` over `no_answer` too readily; the pipeline abstains below a floor tuned on held-apart data."""
+    for token in getattr(logprobs, "content", None) or []:
+        word = token.token.strip().lstrip('{"').lower()
+        if not word:
+            continue
+        if not ("answer".startswith(word) or word.startswith("no")):
+            return None  # the object did not start with one of the schema's keys
+        odds = {"answer": 0.0, "no": 0.0}
+        for alt in token.top_logprobs or [token]:
+            key = alt.token.strip().lstrip('{"').lower()
+            kind = "no" if key.startswith("no") else "answer" if key and "answer".startswith(key) else None
+            if kind:
+                odds[kind] += math.exp(alt.logprob)
+        total = odds["answer"] + odds["no"]
+        return round(odds["answer"] / total, 4) if total else None
+    return None
+
+
 def render_sources(request: GenerationRequest) -> str:
     blocks = [frame_source(s.marker, s.heading, s.excerpt) for s in request.sources]
     ask = "Answer (or NO_ANSWER):" if request.form is PromptForm.TEXT else "JSON:"
     return "Sources:\n" + "\n".join(blocks) + f"\n{SOURCES_NOTE}\n\nQuestion: {request.question}\n{ask}"
 
 
-def from_json_answer(raw: str) -> tuple[str, str | None]:
-    """The schema's JSON as the pipeline's text form: ('<answer> [n].', None) or (NO_ANSWER, what is missing)."""
+def from_json_answer(raw: str, sources: list[ShownSource] = ()) -> tuple[str, str | None]:
+    """The schema's JSON as the pipeline's text form: ('<answer> [n].', None) or (NO_ANSWER, what is missing).
+    A bare amount is completed from the source it names ("95" -> "EUR 95", retrieval/spans.py)."""
     try:
         data = json.loads(raw)
     except json.JSONDecodeError as exc:
         raise GeneratorError(f"generator returned invalid JSON: {exc}") from exc
     if isinstance(data, dict) and isinstance(data.get("answer"), str) and isinstance(data.get("source"), int):
         answer = data["answer"].strip().rstrip(".")
+        cited = next((s.evidence.chunk.text for s in sources if s.marker == data["source"]), None)
+        if cited is not None:
+            answer = complete_span(answer, cited)
         return (f"{answer} [{data['source']}]." if answer else NO_ANSWER), None
     if isinstance(data, dict) and "no_answer" in data:
         return NO_ANSWER, str(data["no_answer"]).strip() or None

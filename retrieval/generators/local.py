@@ -42,7 +42,7 @@ class LocalGenerator:
             self._server = server
             self._client = OpenAICompatGenerator(
                 server.base_url, self.model, server.api_key, self._settings.timeout_s, self._settings.temperature,
-                name=self.name,
+                name=self.name, answer_odds=True,
             )
             return self._client
 

@@ -18,6 +18,7 @@ from grounded.retrieval.generators.base import (
     GenerationRequest,
     GeneratorError,
     GeneratorInfo,
+    answer_probability,
     chat_messages,
     from_json_answer,
 )
@@ -30,9 +31,13 @@ class OpenAICompatGenerator:
     name = "openai"
 
     def __init__(
-        self, base_url: str, model: str, api_key: str, timeout_s: float, temperature: float = 0.0, name: str = "openai"
+        self, base_url: str, model: str, api_key: str, timeout_s: float, temperature: float = 0.0, name: str = "openai",
+        answer_odds: bool = False,
     ) -> None:
+        """`answer_odds`: ask for log-probabilities in JSON form and report the model's odds of answering as the
+        generation's `score` (the embedded server supports it; a remote one may not)."""
         self.name = name
+        self._answer_odds = answer_odds
         self.model = model
         self._temperature = temperature
         self._base_url, self._api_key, self._timeout_s = base_url, api_key, timeout_s
@@ -66,6 +71,8 @@ class OpenAICompatGenerator:
         extra = {}
         if request.form is PromptForm.JSON:
             extra["response_format"] = {"type": "json_schema", "json_schema": {"name": "answer", "schema": ANSWER_SCHEMA}}
+            if self._answer_odds:
+                extra.update(logprobs=True, top_logprobs=5)
         try:
             resp = self._client_for(request).chat.completions.create(
                 model=self.model,
@@ -75,6 +82,7 @@ class OpenAICompatGenerator:
                 **extra,
             )
             text = resp.choices[0].message.content
+            odds = answer_probability(resp.choices[0].logprobs) if "logprobs" in extra else None
         except openai.APITimeoutError as exc:
             raise GeneratorError(f"generator timed out: {exc}") from exc
         except openai.OpenAIError as exc:
@@ -85,7 +93,7 @@ class OpenAICompatGenerator:
             raise GeneratorError("generator returned no text")
         missing = None
         if request.form is PromptForm.JSON:
-            text, missing = from_json_answer(text)
+            text, missing = from_json_answer(text, request.sources)
         usage = resp.usage
         timings = (resp.model_extra or {}).get("timings") or {}  # llama.cpp's server reports its KV-cache reuse
         return Generation(
@@ -94,14 +102,13 @@ class OpenAICompatGenerator:
             prompt_tokens=usage.prompt_tokens if usage else 0,
             completion_tokens=usage.completion_tokens if usage else 0,
             cached_prompt_tokens=timings.get("cache_n"),
+            score=odds,
             missing_information=missing,
         )
 
     def stream(self, request: GenerationRequest) -> Iterator[str | Generation]:
-        if request.form is PromptForm.JSON:  # a short span: nothing to show before the object is complete
-            generation = self.generate(request)
-            yield generation.text
-            yield generation
+        if request.form is PromptForm.JSON:  # a short span, weighed and verified whole: no text before the result
+            yield self.generate(request)
             return
         parts: list[str] = []
         prompt_tokens = completion_tokens = 0

@@ -143,3 +143,23 @@ def test_a_year_streamed_digit_by_digit_comes_back_whole(components, demo_collec
     assert final.status is AnswerStatus.ANSWERED and "1987" in final.answer
     assert [e.text for e in events if isinstance(e, SentenceEvent)] == [final.answer]
     assert "1987" in svc.ask(AskRequest(collection="demo", question=FOUNDED)).answer
+
+
+@pytest.mark.parametrize(("odds", "status"), [(0.95, AnswerStatus.ANSWERED), (0.55, AnswerStatus.NO_ANSWER)])
+def test_the_models_own_odds_below_the_floor_make_an_abstention_and_nothing_is_shown(
+        components, demo_collection, scripted, odds, status):
+    svc = service(components, scripted(["30 days [1]."], score=odds), min_answer_probability=0.7)
+    events = events_of(svc, EXPENSES)
+    final = events[-1].answer
+    assert final.status is status and final.fallback is None
+    assert [e for e in events if isinstance(e, RetractEvent)] == []
+    shown = [e for e in events if isinstance(e, SentenceEvent)]
+    if status is AnswerStatus.ANSWERED:
+        assert "30 days" in final.answer and len(shown) == 1
+    else:
+        assert shown == [] and final.answer is None and "do not clearly state" in final.missing_information
+
+
+def test_without_a_floor_the_models_choice_stands(components, demo_collection, scripted):
+    answer = service(components, scripted(["30 days [1]."], score=0.2)).ask(AskRequest(collection="demo", question=EXPENSES))
+    assert answer.status is AnswerStatus.ANSWERED

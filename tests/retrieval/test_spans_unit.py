@@ -1,0 +1,42 @@
+"""A short JSON answer span is completed from the source it cites: a bare amount keeps its currency and unit."""
+
+from __future__ import annotations
+
+import pytest
+
+from grounded.contracts import Chunk, Evidence, SourceFormat
+from grounded.retrieval.generators.base import ShownSource, from_json_answer
+from grounded.retrieval.spans import complete_span
+
+pytestmark = pytest.mark.unit
+
+
+@pytest.mark.parametrize(("span", "source", "expected"), [
+    ("95", "The hotel allowance is EUR 95 per night.", "EUR 95"),
+    ("12", "Unused leave of up to 12 days carries over.", "12 days"),
+    ("30", "Staff get a 30% discount.", "30%"),
+    ("5", "A $5 fee applies.", "$5 fee"),
+    ("1,850", "In Oslo the rate is NOK 1,850 per night.", "NOK 1,850"),
+    ("1932", "The bridge opened in 1932 after four years.", "1932"),
+    ("1914", "the 1914 Olympics", "1914"),
+    ("12", "Each box weighs 12.5 kg.", "12"),  # part of a bigger number: not this span
+    ("3", "between 3 and 4 weeks", "3"),
+    ("Rollo", "Rollo led the Normans.", "Rollo"),
+    ("two weeks", "within two weeks", "two weeks"),
+])
+def test_a_bare_amount_is_completed_from_its_source(span, source, expected):
+    got = complete_span(span, source)
+    assert got == expected and got in source
+
+
+def _shown(text: str) -> ShownSource:
+    chunk = Chunk(chunk_id="c1", doc_id="d1", source="travel.md", format=SourceFormat.MD, title="Travel", section="",
+                  page=None, char_start=0, char_end=len(text), text=text, content_hash="h", index=0, n_chunks=1)
+    return ShownSource(marker=1, evidence=Evidence(chunk=chunk, score=1.0), excerpt=text)
+
+
+def test_the_json_answer_is_completed_from_the_source_it_names():
+    shown = [_shown("In Oslo the hotel allowance is NOK 1,850 per night.")]
+    assert from_json_answer('{"answer": "1,850", "source": 1}', shown) == ("NOK 1,850 [1].", None)
+    assert from_json_answer('{"answer": "1,850", "source": 2}', shown) == ("1,850 [2].", None)  # no such source
+    assert from_json_answer('{"no_answer": "the rate in Bergen"}', shown) == ("NO_ANSWER", "the rate in Bergen")
