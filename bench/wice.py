@@ -5,6 +5,8 @@ judge with the local model deciding its uncertain band.
     python bench/wice.py --model                # + the model on uncertain claims (minutes: one LLM call each)
     python bench/wice.py --model --cache /tmp/wice_pyes.json   # re-use P(yes) already computed
     python bench/wice.py --fit                  # first half only: cross-validate and fit the calibration
+    python bench/wice.py --probe span --model-kind qwen2.5-coder-0.5b --cache /tmp/probe.json
+                                                # first half only: does the model's P(yes) add to the features?
 
 Data: `../shared/evaldata/wice_dev/oracle_chunks_claim/dev.jsonl` (SOURCE.md): each claim with ~3 evidence chunks
 (one passage each, sentences on their own lines). Binary label: supported = 1, partially/not supported = 0; metrics
@@ -30,8 +32,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.common import percentile, uptime_line  # noqa: E402
 from grounded.retrieval.judge import (Judge, JudgeThresholds, ScoreKind, analyse, cheap_score, features,  # noqa: E402
-                                      probability, vetoed)
+                                      missing_runs, part_specificity, probability, vetoed)
 from grounded.retrieval.judge_calibration import FEATURES  # noqa: E402
+from grounded.retrieval.judge_model import QUESTION  # noqa: E402
+
+CALIBRATION_C = 0.03  # the regularisation --fit chose on the first half (retrieval/judge_calibration.py)
 
 DEFAULT_DATA = Path(os.environ.get("GROUNDED_EVALDATA", Path(__file__).resolve().parents[2] / "shared" / "evaldata")) \
     / "wice_dev"
@@ -129,14 +134,30 @@ def feature_rows(claims: list[dict]) -> list[list[float]]:
     return rows
 
 
-def fit(tune: list[dict], gold: list[bool], folds: int = 5, repeats: int = 5) -> None:
+def out_of_fold(X, y, C: float, folds: int = 5, repeats: int = 5):
+    """P(supported) of each claim from a logistic regression that never saw it (repeated stratified k-fold, the
+    mean over repeats)."""
+    import numpy as np
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import RepeatedStratifiedKFold
+    from sklearn.preprocessing import StandardScaler
+
+    oof = np.zeros((repeats, len(y)))
+    cv = RepeatedStratifiedKFold(n_splits=folds, n_repeats=repeats, random_state=0)
+    for k, (tr, te) in enumerate(cv.split(X, y)):
+        sc = StandardScaler().fit(X[tr])
+        m = LogisticRegression(C=C, class_weight="balanced", max_iter=1000).fit(sc.transform(X[tr]), y[tr])
+        oof[k // folds, te] = m.predict_proba(sc.transform(X[te]))[:, 1]
+    return oof.mean(axis=0)
+
+
+def fit(tune: list[dict], gold: list[bool]) -> None:
     """Cross-validate a logistic regression on the first half (repeated stratified k-fold), pick C and the
     probability threshold on out-of-fold predictions, fit on the whole first half and print the calibration.
     Never reads the second half."""
     import numpy as np
     from sklearn.linear_model import LogisticRegression
     from sklearn.metrics import roc_auc_score
-    from sklearn.model_selection import RepeatedStratifiedKFold
     from sklearn.preprocessing import StandardScaler
 
     X = np.array(feature_rows(tune))
@@ -144,18 +165,13 @@ def fit(tune: list[dict], gold: list[bool], folds: int = 5, repeats: int = 5) ->
     y = np.array(gold, dtype=int)
     best = None
     for C in (0.03, 0.1, 0.3, 1.0, 3.0):
-        oof = np.zeros((repeats, len(y)))
-        cv = RepeatedStratifiedKFold(n_splits=folds, n_repeats=repeats, random_state=0)
-        for k, (tr, te) in enumerate(cv.split(X, y)):
-            sc = StandardScaler().fit(X[tr])
-            m = LogisticRegression(C=C, class_weight="balanced", max_iter=1000).fit(sc.transform(X[tr]), y[tr])
-            oof[k // folds, te] = m.predict_proba(sc.transform(X[te]))[:, 1]
-        p = oof.mean(axis=0)
+        p = out_of_fold(X, y, C)
+        oof_mean = p.copy()
         p[veto] = -1.0
         th_scores = [(scores([bool(v) for v in p >= th], list(y.astype(bool))), th) for th in np.arange(0.2, 0.81, 0.02)]
         s, th = max(th_scores, key=lambda st: (round(st[0]["ba"], 4), round(st[0]["f1"], 4)))
         s05 = scores([bool(v) for v in p >= 0.5], list(y.astype(bool)))
-        auc = roc_auc_score(y, oof.mean(axis=0))
+        auc = roc_auc_score(y, oof_mean)
         print(f"C={C}: out-of-fold AUROC {auc:.3f}; at 0.5 BA {s05['ba']:.3f} F1 {s05['f1']:.3f}; "
               f"best threshold {th:.2f}: BA {s['ba']:.3f} F1 {s['f1']:.3f}")
         if best is None or (round(s05["ba"], 3), auc) > best[0]:
@@ -169,6 +185,61 @@ def fit(tune: list[dict], gold: list[bool], folds: int = 5, repeats: int = 5) ->
           f"    coef={r(m.coef_[0])},\n    intercept={round(float(m.intercept_[0]), 4)},\n)")
     for name, c in zip(FEATURES, m.coef_[0]):
         print(f"  {name:28s} {c:+.3f}")
+
+
+def probe_question(claim: dict, variant: str, band: tuple[float, float]) -> str | None:
+    """The question a model probe asks about a claim: whether the evidence supports the whole claim ("claim"), or,
+    for a claim in the uncertain band, whether it states the most specific detail the cheap path found missing
+    ("span"); None: not asked."""
+    if variant == "claim":
+        return QUESTION
+    a = analyse(claim["claim"], claim["passages"])
+    runs = missing_runs(claim["claim"], a.clauses)
+    if not runs or not band[0] <= probability(a) < band[1]:
+        return None
+    run = max(runs, key=lambda r: sum(part_specificity(claim["claim"], p) for p in r))
+    return f'Does the evidence state "{claim["claim"][run[0].start : run[-1].end]}" as the claim uses it?'
+
+
+def probe(tune: list[dict], gold: list[bool], model, variant: str, cache: dict, cache_path: Path | None) -> None:
+    """First half only: the model's P(yes) to a probe question, alone and as one more feature of the calibration
+    (cross-validated). Says whether the model adds anything the cheap features do not, before any second-half run."""
+    import numpy as np
+    from sklearn.metrics import roc_auc_score
+
+    th, judge = JudgeThresholds(), Judge(JudgeThresholds())
+    for n, c in enumerate(tune, 1):
+        key = f"{variant}:{c['id']}"
+        question = probe_question(c, variant, (th.uncertain_low, th.uncertain_high))
+        if key in cache or question is None:
+            continue
+        evidence = [e.quote for e in judge.judge(c["claim"], c["passages"]).evidence]
+        t = time.perf_counter()
+        p = model.p_yes(c["claim"], evidence, timeout_s=120, question=question) if evidence else None
+        cache[key] = dict(p=p, s=time.perf_counter() - t)
+        if cache_path:
+            cache_path.write_text(json.dumps(cache))
+        print(f"  probe {n}/{len(tune)}: P(yes)={p}", file=sys.stderr, flush=True)
+    X = np.array(feature_rows(tune))[:, :-1]
+    y = np.array(gold, dtype=int)
+    asked = [i for i, c in enumerate(tune) if (cache.get(f"{variant}:{c['id']}") or {}).get("p") is not None]
+    p_yes = np.full(len(tune), 0.5)  # not asked: no opinion
+    p_yes[asked] = [cache[f"{variant}:{tune[i]['id']}"]["p"] for i in asked]
+    base = out_of_fold(X, y, CALIBRATION_C)
+    band = [i for i in asked if th.uncertain_low <= base[i] < th.uncertain_high]
+    secs = [cache[f"{variant}:{tune[i]['id']}"]["s"] for i in asked]
+    print(f"probe '{variant}': {len(asked)} first-half claims asked; model time per call p50 {percentile(secs, 50):.2f} s, "
+          f"p95 {percentile(secs, 95):.2f} s")
+    print(f"  AUROC of P(yes) alone: {roc_auc_score(y[asked], p_yes[asked]):.3f} (cheap, out-of-fold, same claims: "
+          f"{roc_auc_score(y[asked], base[asked]):.3f})")
+    if len(set(y[band])) == 2:
+        print(f"  in the band ({len(band)} claims): P(yes) {roc_auc_score(y[band], p_yes[band]):.3f}, "
+              f"cheap {roc_auc_score(y[band], base[band]):.3f}")
+    for name, feats in (("cheap features", X), ("cheap features + P(yes)", np.hstack([X, p_yes[:, None]]))):
+        oof = out_of_fold(feats, y, CALIBRATION_C)
+        s = scores([bool(v) for v in oof >= 0.5], list(y.astype(bool)))
+        print(f"  {name}: out-of-fold AUROC {roc_auc_score(y, oof):.3f}, BA {s['ba']:.3f}, F1 {s['f1']:.3f} "
+              "(before the number veto)")
 
 
 def tune_cheap(cheap: list[float], gold: list[bool]) -> float:
@@ -218,6 +289,8 @@ def main() -> None:
     ap.add_argument("--cache", type=Path, help="JSON file of P(yes) per claim id, read and extended")
     ap.add_argument("--skip-old", action="store_true")
     ap.add_argument("--fit", action="store_true", help="first half only: cross-validate and print the calibration")
+    ap.add_argument("--probe", choices=("claim", "span"), help="first half only: does the model's P(yes) to this "
+                    "question add to the cheap features? ('claim': every claim, 'span': the band's missing detail)")
     args = ap.parse_args()
 
     claims = load_claims(args.data)
@@ -229,6 +302,17 @@ def main() -> None:
 
     if args.fit:
         fit(tune, gold_tune)
+        print(f"uptime: {uptime_line()}")
+        return
+    if args.probe:
+        from grounded.retrieval.judge_model import ModelJudge
+
+        cache = json.loads(args.cache.read_text()) if args.cache and args.cache.is_file() else {}
+        model = ModelJudge(models_dir=args.models_dir, kind=args.model_kind, threads=args.threads)  # starts on first use
+        try:
+            probe(tune, gold_tune, model, args.probe, cache, args.cache)
+        finally:
+            model.close()
         print(f"uptime: {uptime_line()}")
         return
 

@@ -28,6 +28,7 @@ def p_yes_from_logprobs(top: list[tuple[str, float]]) -> float | None:
     return yes / (yes + no) if yes + no > 0 else None
 
 
+QUESTION = "Is the claim supported?"
 MAX_EVIDENCE_CHARS = 500  # ~125 tokens: prompt evaluation is most of a call's cost on 2 busy cores
 
 
@@ -86,11 +87,12 @@ class ModelJudge:
         assert self._endpoint is not None
         return self._endpoint
 
-    def p_yes(self, claim: str, evidence: list[str], timeout_s: float = 60.0) -> float | None:
-        """P(the evidence supports the claim), or None if the model could not answer within `timeout_s`."""
+    def p_yes(self, claim: str, evidence: list[str], timeout_s: float = 60.0, question: str = QUESTION) -> float | None:
+        """P(yes) to `question` about the claim and its evidence (default: does the evidence support it?), or None
+        if the model could not answer within `timeout_s`."""
         self.start()
         assert self._client is not None and self._endpoint is not None
-        body = "Evidence:\n" + "\n".join(f"- {e}" for e in _capped(evidence)) + f"\n\nClaim: {claim}\n\nIs the claim supported?"
+        body = "Evidence:\n" + "\n".join(f"- {e}" for e in _capped(evidence)) + f"\n\nClaim: {claim}\n\n{question}"
         try:
             resp = self._client.chat.completions.create(
                 model=self._endpoint[2],

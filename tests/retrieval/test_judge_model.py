@@ -50,3 +50,17 @@ def test_local_model_prefers_the_supported_claim(tmp_path_factory):
         good = model.p_yes("The owner produces the list of defects within 14 days.", EVIDENCE, timeout_s=600)
         bad = model.p_yes("The contractor produces the list of defects within 14 days.", EVIDENCE, timeout_s=600)
     assert good is not None and bad is not None and good > bad
+
+
+@pytest.mark.slow
+def test_local_model_answers_a_question_about_one_detail(tmp_path_factory):
+    """`question` asks about one detail of the claim (bench/wice.py --probe span): the detail the evidence states
+    gets a higher P(yes) than the one it does not."""
+    home = os.environ.get("GROUNDED_HOME")
+    claim = "The owner produces the list of defects within 14 days of the inspection, by registered mail."
+    with ModelJudge(models_dir=Path(home) / "models" if home else tmp_path_factory.mktemp("models")) as model:
+        stated = model.p_yes(claim, EVIDENCE, timeout_s=600,
+                             question='Does the evidence state "within 14 days" as the claim uses it?')
+        absent = model.p_yes(claim, EVIDENCE, timeout_s=600,
+                             question='Does the evidence state "by registered mail" as the claim uses it?')
+    assert stated is not None and absent is not None and stated > absent
