@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from typing import Iterator, Protocol
 
 from pydantic import BaseModel, Field, SecretStr
@@ -112,21 +113,36 @@ def answer_probability(logprobs) -> float | None:
     """The model's own odds of answering, from the JSON object's first key: P("answer") / (P("answer") + P("no")),
     read from the top alternatives at that token (`logprobs` as the OpenAI API returns them). The small models
     choose `answer` over `no_answer` too readily; the pipeline abstains below a floor tuned on held-apart data."""
+    opened = False
     for token in getattr(logprobs, "content", None) or []:
-        word = token.token.strip().lstrip('{"').lower()
-        if not word:
-            continue
-        if not ("answer".startswith(word) or word.startswith("no")):
+        opened = opened or "{" in token.token
+        word = _first_word(token.token)
+        if word is None or not opened:
+            continue  # the object or its first key has not started yet (llama.cpp may list a fence before it)
+        if _key_kind(word) is None:
             return None  # the object did not start with one of the schema's keys
         odds = {"answer": 0.0, "no": 0.0}
         for alt in token.top_logprobs or [token]:
-            key = alt.token.strip().lstrip('{"').lower()
-            kind = "no" if key.startswith("no") else "answer" if key and "answer".startswith(key) else None
+            kind = _key_kind(_first_word(alt.token) or "")
             if kind:
                 odds[kind] += math.exp(alt.logprob)
         total = odds["answer"] + odds["no"]
         return round(odds["answer"] / total, 4) if total else None
     return None
+
+
+_WORD_START = re.compile(r"[^\W\d_]+")
+
+
+def _first_word(token: str) -> str | None:
+    m = _WORD_START.search(token)
+    return m.group(0).lower() if m and not token[: m.start()].strip('{" \n\t') else None
+
+
+def _key_kind(word: str) -> str | None:
+    if word.startswith("no"):
+        return "no"
+    return "answer" if word and ("answer".startswith(word) or word.startswith("answer")) else None
 
 
 def render_sources(request: GenerationRequest) -> str:

@@ -60,3 +60,23 @@ def test_year_answer_is_whole_and_streamed_verified(local_service):
     assert final.fallback is None and final.status is AnswerStatus.ANSWERED and "1987" in final.answer
     assert " ".join(e.text for e in events if isinstance(e, SentenceEvent)) == final.answer
     assert final.usage.completion_tokens >= 4, "at least the four digits were generated"
+
+
+def test_json_form_reports_the_models_odds_of_answering(components, demo_collection, tmp_path_factory):
+    """The JSON form reads the model's own odds of answering from the first key's log-probabilities (real llama.cpp),
+    and an answer the model is sure of stands under a floor (the floor's policy: test_answer_policy.py)."""
+    home = os.environ.get("GROUNDED_HOME")
+    models = Path(home) / "models" if home else tmp_path_factory.mktemp("models")
+    settings = GeneratorSettings(timeout_s=300, prompt_form="json", max_tokens=64, min_answer_probability=0.5)
+    generator = LocalGenerator(settings, models)
+    base = components.answers
+    service = AnswerService(base.searcher, generator, base.fallback, base.verifier, base.traces,
+                            components.settings.gate, base.embedder_name, settings)
+    try:
+        answer = service.ask(AskRequest(collection="demo", cache=False,
+                                        question="Within how many days after a business trip must I submit my expense report?"))
+        odds = base.traces.get(answer.trace_id).generations[0].score
+        assert answer.fallback is None and answer.status is AnswerStatus.ANSWERED and "30" in answer.answer
+        assert odds is not None and 0.5 <= odds <= 1.0
+    finally:
+        generator.close()

@@ -40,3 +40,37 @@ def test_the_json_answer_is_completed_from_the_source_it_names():
     assert from_json_answer('{"answer": "1,850", "source": 1}', shown) == ("NOK 1,850 [1].", None)
     assert from_json_answer('{"answer": "1,850", "source": 2}', shown) == ("1,850 [2].", None)  # no such source
     assert from_json_answer('{"no_answer": "the rate in Bergen"}', shown) == ("NO_ANSWER", "the rate in Bergen")
+
+
+def _logprobs(*positions):
+    from types import SimpleNamespace as NS
+
+    return NS(content=[NS(token=tok, logprob=alts[0][1], top_logprobs=[NS(token=t, logprob=lp) for t, lp in alts])
+                       for tok, alts in positions])
+
+
+def test_the_models_odds_of_answering_come_from_the_first_key():
+    import math
+
+    from grounded.retrieval.generators.base import answer_probability
+
+    first = ('{"', [('{"', -0.05), ("{\n", -3.9)])
+    key = ("answer", [("answer", math.log(0.8)), ("no", math.log(0.15)), ("source", math.log(0.05))])
+    assert answer_probability(_logprobs(first, key)) == pytest.approx(0.8 / 0.95, abs=1e-4)
+    no = ("no", [("no", math.log(0.7)), ("answer", math.log(0.3))])
+    assert answer_probability(_logprobs(first, no)) == pytest.approx(0.3, abs=1e-4)
+    assert answer_probability(_logprobs(first, ("source", [("source", -0.1)]))) is None  # not the schema's first key
+    assert answer_probability(None) is None
+
+
+def test_a_fence_listed_before_the_object_is_skipped():
+    import math
+
+    from grounded.retrieval.generators.base import answer_probability
+
+    fence = ("```", [("```", -1.0), ('{"', -1.06)])
+    lang = ("json", [("json", 0.0)])
+    brace = ("{\n", [("{\n", -0.1)])
+    quote = ('  "', [('  "', -0.01)])
+    key = ("answer", [("answer", math.log(0.9)), ("no", math.log(0.1))])
+    assert answer_probability(_logprobs(fence, lang, brace, quote, key)) == pytest.approx(0.9, abs=1e-4)
