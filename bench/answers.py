@@ -64,6 +64,7 @@ CONFIGS: dict[str, dict] = {
     "json-600": {"prompt_form": "json", "local_threads": 2, "max_tokens": 64, "evidence_chars": 600},
     "text-05b": {"prompt_form": "text", "local_threads": 2, "max_tokens": 96, "local_model": "qwen2.5-coder-0.5b"},
     "json-05b": {"prompt_form": "json", "local_threads": 2, "max_tokens": 64, "local_model": "qwen2.5-coder-0.5b"},
+    "json-odds": {"prompt_form": "json", "local_threads": 2, "max_tokens": 64, "min_answer_probability": 0.9},
     # README's `fast` profile: the 0.5B abstains below its own odds of answering 0.9 (tuned on SQuAD's first half)
     "fast": {"prompt_form": "json", "local_threads": 2, "max_tokens": 64, "local_model": "qwen2.5-coder-0.5b",
              "min_answer_probability": 0.9},
