@@ -54,17 +54,17 @@ import grounded.store.embedded  # noqa: E402,F401
 # name -> GeneratorSettings overrides (backend local unless it says otherwise)
 CONFIGS: dict[str, dict] = {
     "before": {"prompt_form": "text", "local_threads": 2, "max_tokens": 256, "evidence_chars": 1350},
-    "text-2t": {"prompt_form": "text", "local_threads": 2, "max_tokens": 96},
+    "text-2t": {"prompt_form": "text", "local_threads": 2, "max_tokens": 96, "min_answer_probability": 0.0},
     "text-1t": {"prompt_form": "text", "local_threads": 1, "local_threads_batch": 2, "max_tokens": 96},
-    "json-2t": {"prompt_form": "json", "local_threads": 2, "max_tokens": 64},
-    "json-1t": {"prompt_form": "json", "local_threads": 1, "local_threads_batch": 2, "max_tokens": 64},
+    "json-2t": {"prompt_form": "json", "local_threads": 2, "max_tokens": 64, "min_answer_probability": 0.0},
+    "json-1t": {"prompt_form": "json", "local_threads": 1, "local_threads_batch": 2, "max_tokens": 64, "min_answer_probability": 0.0},
     "json-1t-ngram": {"prompt_form": "json", "local_threads": 1, "local_threads_batch": 2, "max_tokens": 64,
-                      "local_speculative": "ngram"},
+                      "local_speculative": "ngram", "min_answer_probability": 0.0},
     "text-600": {"prompt_form": "text", "local_threads": 2, "max_tokens": 96, "evidence_chars": 600},
-    "json-600": {"prompt_form": "json", "local_threads": 2, "max_tokens": 64, "evidence_chars": 600},
+    "json-600": {"prompt_form": "json", "local_threads": 2, "max_tokens": 64, "evidence_chars": 600, "min_answer_probability": 0.0},
     "text-05b": {"prompt_form": "text", "local_threads": 2, "max_tokens": 96, "local_model": "qwen2.5-coder-0.5b"},
-    "json-05b": {"prompt_form": "json", "local_threads": 2, "max_tokens": 64, "local_model": "qwen2.5-coder-0.5b"},
-    "json-odds": {"prompt_form": "json", "local_threads": 2, "max_tokens": 64, "min_answer_probability": 0.9},
+    "json-05b": {"prompt_form": "json", "local_threads": 2, "max_tokens": 64, "local_model": "qwen2.5-coder-0.5b", "min_answer_probability": 0.0},
+    "json-odds": {"prompt_form": "json", "local_threads": 2, "max_tokens": 64, "min_answer_probability": 0.9},  # default
     # README's `fast` profile: the 0.5B abstains below its own odds of answering 0.9 (tuned on SQuAD's first half)
     "fast": {"prompt_form": "json", "local_threads": 2, "max_tokens": 64, "local_model": "qwen2.5-coder-0.5b",
              "min_answer_probability": 0.9},
@@ -125,7 +125,7 @@ def ask_all(services: dict[str, AnswerService], collection: str, questions: list
                 a = service.ask(request)
             seconds = time.perf_counter() - t
             trace = service.traces.get(a.trace_id)
-            odds = trace.generations[0].score if trace and trace.generations else None  # the model's own odds
+            odds = trace.generations[0].answer_odds if trace and trace.generations else None  # the model's own odds
             rows[name].append({"q": q, "a": a, "s": seconds, "first": first if first is not None else seconds,
                                "load": load, "odds": odds})
             log(f"  {i}/{len(questions)} {name:<12} {a.status.value:<19} {seconds:6.1f}s "
@@ -167,7 +167,7 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--home", type=Path, default=Path("/tmp/grounded-bench-answers"))
     ap.add_argument("--evaldata", type=Path, default=DEFAULT_EVALDATA)
-    ap.add_argument("--configs", nargs="+", default=["before", "text-1t", "json-1t", "extractive"], choices=list(CONFIGS))
+    ap.add_argument("--configs", nargs="+", default=["json-odds", "text-2t", "fast", "extractive"], choices=list(CONFIGS))
     ap.add_argument("--golden", type=int, default=20, help="golden questions (0 = skip)")
     ap.add_argument("--squad", type=int, default=100, help="balanced held-out SQuAD sample size (0 = skip)")
     ap.add_argument("--squad-half", choices=("held", "tune"), default="held",

@@ -331,6 +331,7 @@ class GenerationRecord(BaseModel):
     completion_tokens: int = 0
     cached_prompt_tokens: int | None = Field(default=None, description="prompt tokens the server took from its cache")
     score: float | None = Field(default=None, description="the generator's own confidence, where it has one")
+    answer_odds: float | None = Field(default=None, description="an LLM's own odds of answering (JSON form)")
     ms: float = 0.0
 
 

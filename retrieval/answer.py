@@ -205,7 +205,8 @@ class AnswerService:
         """The model's own odds of answering (JSON form): below `min_answer_probability` its answer is an abstention
         (small models pick `answer` over `no_answer` too readily; the floor is tuned on held-apart questions)."""
         g, floor = run.generation, self.generator_settings.min_answer_probability
-        if run.fallback is None and g is not None and g.score is not None and g.score < floor and not _is_no_answer(g.text):
+        if run.fallback is None and g is not None and g.answer_odds is not None and g.answer_odds < floor \
+                and not _is_no_answer(g.text):
             run.outcome = Outcome(
                 status=AnswerStatus.NO_ANSWER, confidence=_confidence(run, 0.5), missing_information=NOT_CLEARLY_STATED
             )

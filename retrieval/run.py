@@ -88,7 +88,8 @@ class AnswerRun(BaseModel):
             prompt_tokens=generation.prompt_tokens if generation else 0,
             completion_tokens=generation.completion_tokens if generation else 0,
             cached_prompt_tokens=generation.cached_prompt_tokens if generation else None,
-            score=generation.score if generation else None, ms=round(ms, 2),
+            score=generation.score if generation else None,
+            answer_odds=generation.answer_odds if generation else None, ms=round(ms, 2),
         ))
 
     def usage(self, prices: GeneratorSettings) -> Usage:

@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field
 
 from grounded.contracts import Citation, Evidence
 from grounded.injection import Finding, scan
-from grounded.retrieval.prompts import system_prompt
+from grounded.retrieval.prompts import PROMPTS, system_prompt
 from grounded.retrieval.text import stems
 
 SOURCES_NOTE = (
@@ -74,5 +74,5 @@ def _without(text: str, found: list[Finding]) -> str:
 
 def _reveals_prompt(answer: str) -> bool:
     said = " ".join(answer.lower().split())
-    lines = [" ".join(line.lower().split()) for line in system_prompt().splitlines()]
+    lines = [" ".join(line.lower().split()) for v in PROMPTS.values() for line in system_prompt(v).splitlines()]
     return any(len(line) >= _PROMPT_LINE_CHARS and line[:_PROMPT_LINE_CHARS] in said for line in lines)

@@ -49,6 +49,8 @@ class Generation(BaseModel):
     completion_tokens: int = 0
     cached_prompt_tokens: int | None = Field(default=None, description="prompt tokens served from the KV cache")
     score: float | None = Field(default=None, description="the backend's own confidence, where it has one")
+    answer_odds: float | None = Field(
+        default=None, description="an LLM's own odds of answering rather than abstaining (JSON form), where known")
     missing_information: str | None = Field(default=None, description="what the model said the sources lack")
 
 

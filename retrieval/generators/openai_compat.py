@@ -35,7 +35,7 @@ class OpenAICompatGenerator:
         answer_odds: bool = False,
     ) -> None:
         """`answer_odds`: ask for log-probabilities in JSON form and report the model's odds of answering as the
-        generation's `score` (the embedded server supports it; a remote one may not)."""
+        generation's `answer_odds` (the embedded server supports it; a remote one may not)."""
         self.name = name
         self._answer_odds = answer_odds
         self.model = model
@@ -102,7 +102,7 @@ class OpenAICompatGenerator:
             prompt_tokens=usage.prompt_tokens if usage else 0,
             completion_tokens=usage.completion_tokens if usage else 0,
             cached_prompt_tokens=timings.get("cache_n"),
-            score=odds,
+            answer_odds=odds,
             missing_information=missing,
         )
 

@@ -12,7 +12,7 @@ __all__ = ["NO_ANSWER", "PROMPTS", "PROMPT_VERSION", "PromptForm", "system_promp
 NO_ANSWER = "NO_ANSWER"
 
 PROMPTS = {PromptForm.TEXT: "grounded_v2", PromptForm.JSON: "grounded_json_v1"}
-PROMPT_VERSION = PROMPTS[PromptForm.TEXT]
+PROMPT_VERSION = PROMPTS[PromptForm.JSON]
 
 
 @cache

@@ -6,7 +6,7 @@ from __future__ import annotations
 from api_e2e import DOCS, LEAVE_QUESTION, ingest_files
 
 SERVER_SETTINGS = {"variants": {
-    "profiles": {"canary": {"generator": {"prompt_form": "json"}, "retrieval": {"top_k": 3}}},
+    "profiles": {"canary": {"generator": {"prompt_form": "text"}, "retrieval": {"top_k": 3}}},
     "canary": {"var-kb": {"profile": "canary", "share": 0.3}},
 }}
 N = 200
@@ -33,8 +33,8 @@ def test_canary_share_stickiness_contract_trace_metrics_and_kill_switch(server):
         assert all(ask(cid)["versions"]["variant"] == variants[cid] for cid in list(variants)[:20]), "sticky"
 
         sample = answers[canary[0]]
-        assert sample["versions"]["prompt"] == "grounded_json_v1" and sample["status"] == "answered"
-        assert answers[next(c for c, v in variants.items() if v == "default")]["versions"]["prompt"] == "grounded_v2"
+        assert sample["versions"]["prompt"] == "grounded_v2" and sample["status"] == "answered"
+        assert answers[next(c for c, v in variants.items() if v == "default")]["versions"]["prompt"] == "grounded_json_v1"
         trace = client.get(f"/v1/traces/{sample['trace_id']}").json()
         assert trace["answer"]["versions"]["variant"] == "canary"
         assert variant_count(client, "canary") >= len(canary)

@@ -77,9 +77,9 @@ class ScriptedGenerator:
     model = "scripted-1"
 
     def __init__(self, deltas: list[str], fail: str | None = None, prompt_tokens: int = 120, completion_tokens: int = 12,
-                 score: float | None = None):
-        """`score`: the model's odds of answering; a scored generation comes whole, as the JSON form does."""
-        self.deltas, self.fail, self.score = deltas, fail, score
+                 odds: float | None = None):
+        """`odds`: the model's odds of answering; such a generation comes whole, as the JSON form does."""
+        self.deltas, self.fail, self.odds = deltas, fail, odds
         self.usage = (prompt_tokens, completion_tokens)
         self.requests = []
 
@@ -87,12 +87,12 @@ class ScriptedGenerator:
         from grounded.retrieval.generators.base import Generation, GeneratorError
 
         self.requests.append(request)
-        for delta in self.deltas if self.score is None else ():
+        for delta in self.deltas if self.odds is None else ():
             yield delta
         if self.fail:
             raise GeneratorError(self.fail)
         yield Generation(text="".join(self.deltas), model=self.model, prompt_tokens=self.usage[0],
-                         completion_tokens=self.usage[1], score=self.score)
+                         completion_tokens=self.usage[1], answer_odds=self.odds)
 
     def generate(self, request):
         *_, last = self.stream(request)

@@ -148,7 +148,7 @@ def test_a_year_streamed_digit_by_digit_comes_back_whole(components, demo_collec
 @pytest.mark.parametrize(("odds", "status"), [(0.95, AnswerStatus.ANSWERED), (0.55, AnswerStatus.NO_ANSWER)])
 def test_the_models_own_odds_below_the_floor_make_an_abstention_and_nothing_is_shown(
         components, demo_collection, scripted, odds, status):
-    svc = service(components, scripted(["30 days [1]."], score=odds), min_answer_probability=0.7)
+    svc = service(components, scripted(["30 days [1]."], odds=odds), min_answer_probability=0.7)
     events = events_of(svc, EXPENSES)
     final = events[-1].answer
     assert final.status is status and final.fallback is None
@@ -161,5 +161,6 @@ def test_the_models_own_odds_below_the_floor_make_an_abstention_and_nothing_is_s
 
 
 def test_without_a_floor_the_models_choice_stands(components, demo_collection, scripted):
-    answer = service(components, scripted(["30 days [1]."], score=0.2)).ask(AskRequest(collection="demo", question=EXPENSES))
+    answer = service(components, scripted(["30 days [1]."], odds=0.2), min_answer_probability=0.0).ask(
+        AskRequest(collection="demo", question=EXPENSES))
     assert answer.status is AnswerStatus.ANSWERED

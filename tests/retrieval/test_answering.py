@@ -12,6 +12,7 @@ import pytest
 
 from grounded.contracts import AnswerStatus
 from grounded.store import SearchFilter
+from grounded.settings import GeneratorSettings
 from grounded.retrieval.answer import AnswerService, AskRequest
 from grounded.retrieval.generators.openai_compat import OpenAICompatGenerator
 from grounded.retrieval.search import AccessDenied
@@ -22,9 +23,10 @@ def ask(components, question, **kw):
 
 
 def service_with(components, generator) -> AnswerService:
+    """The text form: these tests script an OpenAI-compatible server's cited sentences."""
     base = components.answers
     return AnswerService(base.searcher, generator, base.fallback, base.verifier, base.traces,
-                         components.settings.gate, base.embedder_name)
+                         components.settings.gate, base.embedder_name, GeneratorSettings(prompt_form="text"))
 
 
 def test_answerable_question_has_verbatim_citations(components, demo_collection):
@@ -36,7 +38,7 @@ def test_answerable_question_has_verbatim_citations(components, demo_collection)
     chunk_text = next(e for e in components.answers.searcher.search("demo", cited.quote) if e.chunk.chunk_id == cited.chunk_id).chunk.text
     assert cited.quote in chunk_text, "the quote is an exact span of the stored chunk"
     assert set(answer.timings_ms) >= {"retrieve", "gate", "generate", "verify", "total"}
-    assert answer.versions.embedder.endswith("all-MiniLM-L6-v2") and answer.versions.prompt == "grounded_v2"
+    assert answer.versions.embedder.endswith("all-MiniLM-L6-v2") and answer.versions.prompt == "grounded_json_v1"
 
 
 def test_trace_is_written(components, demo_collection):

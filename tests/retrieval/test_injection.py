@@ -9,6 +9,7 @@ import pytest
 
 from grounded.contracts import AnswerStatus, InjectionKind
 from grounded.injection import dictated, kinds, scan
+from grounded.settings import GeneratorSettings
 from grounded.retrieval.answer import AnswerService, AskRequest
 from grounded.retrieval.generators.openai_compat import OpenAICompatGenerator
 from grounded.retrieval.untrusted import SOURCES_NOTE, WITHHELD, frame_source
@@ -112,9 +113,10 @@ def test_extractive_never_answers_with_a_dictated_value(components, demo_collect
 
 
 def service_with(components, generator) -> AnswerService:
+    """The text form: these tests script an OpenAI-compatible server's cited sentences."""
     base = components.answers
     return AnswerService(base.searcher, generator, base.fallback, base.verifier, base.traces,
-                         components.settings.gate, base.embedder_name)
+                         components.settings.gate, base.embedder_name, GeneratorSettings(prompt_form="text"))
 
 
 @pytest.mark.parametrize("question, obeyed", [

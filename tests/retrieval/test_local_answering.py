@@ -75,7 +75,7 @@ def test_json_form_reports_the_models_odds_of_answering(components, demo_collect
     try:
         answer = service.ask(AskRequest(collection="demo", cache=False,
                                         question="Within how many days after a business trip must I submit my expense report?"))
-        odds = base.traces.get(answer.trace_id).generations[0].score
+        odds = base.traces.get(answer.trace_id).generations[0].answer_odds
         assert answer.fallback is None and answer.status is AnswerStatus.ANSWERED and "30" in answer.answer
         assert odds is not None and 0.5 <= odds <= 1.0
     finally:

@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 
 from grounded.retrieval.generators import local_runtime as lr
-from grounded.retrieval.prompts import system_prompt  # noqa: E402
+from grounded.retrieval.prompts import PROMPTS, PromptForm, system_prompt  # noqa: E402
 from grounded.retrieval.generators.local_runtime import (
     DEFAULT_MODEL,
     MODELS,
@@ -129,7 +129,7 @@ def test_requirements_lines():
 # --------------------------------------------------------------------------------------------------
 # slow: the real model, served in-process, through the openai client
 
-SYSTEM = system_prompt()
+SYSTEM = system_prompt(PROMPTS[PromptForm.TEXT])  # these tests read cited sentences
 
 
 def _models_dir(tmp_path_factory) -> Path:

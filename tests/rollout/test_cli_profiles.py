@@ -21,7 +21,7 @@ def grounded(*args, home: Path, profile: Path) -> subprocess.CompletedProcess:
 def test_eval_compares_two_profiles(tmp_path, corpus_copy, small_golden):
     profile = tmp_path / "profiles.yaml"
     profile.write_text(yaml.safe_dump({"variants": {"profiles": {
-        "narrow": {"generator": {"prompt_form": "json"}, "retrieval": {"top_k": 1, "dense_weight": 0.0}}}}}))
+        "narrow": {"generator": {"prompt_form": "text"}, "retrieval": {"top_k": 1, "dense_weight": 0.0}}}}}))
     home, out = tmp_path / "home", tmp_path / "out"
     assert grounded("ingest", str(corpus_copy), "-c", "kb", home=home, profile=profile).returncode == 0
 
@@ -29,8 +29,8 @@ def test_eval_compares_two_profiles(tmp_path, corpus_copy, small_golden):
                    home=home, profile=profile)
     assert res.returncode == 0, res.stderr
     reports = {p: json.loads((out / p / "report.json").read_text()) for p in ("default", "narrow")}
-    assert reports["narrow"]["config"]["prompt"] == "grounded_json_v1" and "top_k=1" in reports["narrow"]["config"]["retrieval"]
-    assert reports["default"]["config"]["prompt"] == "grounded_v2"
+    assert reports["narrow"]["config"]["prompt"] == "grounded_v2" and "top_k=1" in reports["narrow"]["config"]["retrieval"]
+    assert reports["default"]["config"]["prompt"] == "grounded_json_v1"
     table = (out / "comparison.md").read_text()
     assert "| metric | default | narrow | Δ |" in table and "| status_accuracy |" in table
     assert "| cost_per_successful_answer_usd |" in table, "cost rides along in the eval report"
