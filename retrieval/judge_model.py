@@ -6,11 +6,12 @@ the endpoint of one already running, so it works whatever the generator backend 
 from __future__ import annotations
 
 import logging
-import math
 import threading
 from pathlib import Path
 
 import openai
+
+from grounded.retrieval.generators.base import two_way_odds
 
 log = logging.getLogger(__name__)
 
@@ -23,9 +24,7 @@ SYSTEM = (
 
 def p_yes_from_logprobs(top: list[tuple[str, float]]) -> float | None:
     """P(yes) / (P(yes) + P(no)) from the first token's top log-probabilities; None if neither appears."""
-    yes = sum(math.exp(lp) for tok, lp in top if tok.strip().lower() == "yes")
-    no = sum(math.exp(lp) for tok, lp in top if tok.strip().lower() == "no")
-    return yes / (yes + no) if yes + no > 0 else None
+    return two_way_odds(top, lambda t: t.strip().lower() if t.strip().lower() in ("yes", "no") else None, "yes")
 
 
 QUESTION = "Is the claim supported?"

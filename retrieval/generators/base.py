@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from typing import Iterator, Protocol
+from typing import Callable, Iterator, Protocol
 
 from pydantic import BaseModel, Field, SecretStr
 
@@ -123,14 +123,21 @@ def answer_probability(logprobs) -> float | None:
             continue  # the object or its first key has not started yet (llama.cpp may list a fence before it)
         if _key_kind(word) is None:
             return None  # the object did not start with one of the schema's keys
-        odds = {"answer": 0.0, "no": 0.0}
-        for alt in token.top_logprobs or [token]:
-            kind = _key_kind(_first_word(alt.token) or "")
-            if kind:
-                odds[kind] += math.exp(alt.logprob)
-        total = odds["answer"] + odds["no"]
-        return round(odds["answer"] / total, 4) if total else None
+        top = [(alt.token, alt.logprob) for alt in token.top_logprobs or [token]]
+        odds = two_way_odds(top, lambda t: _key_kind(_first_word(t) or ""), "answer")
+        return round(odds, 4) if odds is not None else None
     return None
+
+
+def two_way_odds(top: list[tuple[str, float]], kind: Callable[[str], str | None], of: str) -> float | None:
+    """P(`of`) / P(either kind) from one token's top log-probabilities, each token sorted into one of two kinds (or
+    none) by `kind`; None if neither kind appears. A model's own yes/no or answer/abstain odds."""
+    mass: dict[str, float] = {}
+    for token, logprob in top:
+        if k := kind(token):
+            mass[k] = mass.get(k, 0.0) + math.exp(logprob)
+    total = sum(mass.values())
+    return mass.get(of, 0.0) / total if total else None
 
 
 _WORD_START = re.compile(r"[^\W\d_]+")
