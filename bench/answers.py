@@ -65,6 +65,8 @@ CONFIGS: dict[str, dict] = {
     "text-05b": {"prompt_form": "text", "local_threads": 2, "max_tokens": 96, "local_model": "qwen2.5-coder-0.5b"},
     "json-05b": {"prompt_form": "json", "local_threads": 2, "max_tokens": 64, "local_model": "qwen2.5-coder-0.5b", "min_answer_probability": 0.0},
     "json-odds": {"prompt_form": "json", "local_threads": 2, "max_tokens": 64, "min_answer_probability": 0.9},  # default
+    "json-odds-ngram": {"prompt_form": "json", "local_threads": 2, "max_tokens": 64, "min_answer_probability": 0.9,
+                        "local_speculative": "ngram"},
     # README's `fast` profile: the 0.5B abstains below its own odds of answering 0.9 (tuned on SQuAD's first half)
     "fast": {"prompt_form": "json", "local_threads": 2, "max_tokens": 64, "local_model": "qwen2.5-coder-0.5b",
              "min_answer_probability": 0.9},

@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from grounded.cli import ask, collections, evals, ingest, rollout, serve, verify
+from grounded.cli import ask, collections, evals, ingest, rollout, runtime, serve, verify
 from grounded.quiet import quiet_libraries
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="Grounded: answers only from your documents.")
@@ -21,6 +21,7 @@ app.add_typer(evals.app, name="eval")
 app.add_typer(verify.app)
 app.add_typer(collections.app, name="collections")
 app.add_typer(rollout.app)
+app.add_typer(runtime.app, name="runtime")
 
 
 def _print_version(value: bool) -> None:
