@@ -95,6 +95,16 @@ class Chunk(BaseModel):
         default_factory=list, description="instruction-like text found in the chunk at ingest; empty = none"
     )
 
+    def heading_parts(self) -> list[str]:
+        """Title, then the section path, without a part that repeats the one before it (a document's top heading is
+        usually its title as well)."""
+        parts: list[str] = []
+        for part in [self.title, *self.section.split(" > ")]:
+            part = part.strip()
+            if part and (not parts or part.casefold() != parts[-1].casefold()):
+                parts.append(part)
+        return parts
+
     def embedding_text(self) -> str:
         """What the embedder sees: the chunk with its title and section as context."""
         head = " > ".join(part for part in (self.title, self.section) if part)

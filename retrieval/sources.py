@@ -3,11 +3,12 @@ within one character budget for all of them (the prompt's size is the answer's l
 
 The budget is shared by rank: the best chunk gets half, the others split the rest, and what a short chunk leaves
 unused passes to the chunks after it. Every line of an excerpt is an exact substring of its chunk, so quotes stay
-verifiable; a table keeps its header row above the rows that match."""
+verifiable; a table keeps its header row above the rows that match. Heading lines the source's heading already names
+are left out."""
 
 from __future__ import annotations
 
-from grounded.contracts import Evidence
+from grounded.contracts import Chunk, Evidence
 from grounded.retrieval.generators.base import ShownSource
 from grounded.retrieval.text import overlap, quote_candidates, sentence_spans, stems
 
@@ -75,6 +76,18 @@ def _cut(text: str, limit: int) -> str:
     return cut[: cut.rfind(" ")] if " " in cut else cut
 
 
+def body(chunk: Chunk) -> str:
+    """The chunk's text after its leading heading lines: the source's heading already names them (a suffix of the
+    text, so every line stays an exact substring)."""
+    names = {part.casefold() for part in chunk.heading_parts()}
+    text = chunk.text.lstrip("\n")
+    while True:
+        line, newline, rest = text.partition("\n")
+        if not (newline and line.strip().casefold() in names):
+            return text
+        text = rest.lstrip("\n")
+
+
 def show_sources(
     question: str, evidence: list[Evidence], max_sources: int = MAX_SOURCES, evidence_chars: int = EVIDENCE_CHARS
 ) -> list[ShownSource]:
@@ -85,7 +98,7 @@ def show_sources(
         share = left * weights[i] // sum(weights[i:])
         if share < MIN_EXCERPT_CHARS:
             continue
-        text = excerpt(question, e.chunk.text, share)
+        text = excerpt(question, body(e.chunk), share)
         left -= len(text)
         shown.append(ShownSource(marker=len(shown) + 1, evidence=e, excerpt=text))
     return shown

@@ -25,7 +25,8 @@ class ShownSource(BaseModel):
 
     @property
     def heading(self) -> str:
-        return " > ".join(p for p in (self.evidence.chunk.title, self.evidence.chunk.section) if p)
+        """Title and section path, each part once: a section path often starts with the title it sits under."""
+        return " > ".join(self.evidence.chunk.heading_parts())
 
 
 class ChatTurn(BaseModel):
@@ -102,9 +103,8 @@ class Generator(Protocol):
 
 ANSWER_SCHEMA = {
     "oneOf": [
-        {"type": "object", "properties": {"answer": {"type": "string", "maxLength": 200},
-                                          "source": {"type": "integer", "minimum": 1, "maximum": 9}},
-         "required": ["answer", "source"], "additionalProperties": False},
+        {"type": "object", "properties": {"answer": {"type": "string", "maxLength": 200}},
+         "required": ["answer"], "additionalProperties": False},
         {"type": "object", "properties": {"no_answer": {"type": "string", "maxLength": 160}},
          "required": ["no_answer"], "additionalProperties": False},
     ]
@@ -155,27 +155,42 @@ def _key_kind(word: str) -> str | None:
 
 
 def render_sources(request: GenerationRequest) -> str:
+    """The note on quoted data comes first: the same for every question, it joins the system prompt's cached prefix."""
     blocks = [frame_source(s.marker, s.heading, s.excerpt) for s in request.sources]
     ask = "Answer (or NO_ANSWER):" if request.form is PromptForm.TEXT else "JSON:"
-    return "Sources:\n" + "\n".join(blocks) + f"\n{SOURCES_NOTE}\n\nQuestion: {request.question}\n{ask}"
+    return f"{SOURCES_NOTE}\n\nSources:\n" + "\n".join(blocks) + f"\n\nQuestion: {request.question}\n{ask}"
 
 
 def from_json_answer(raw: str, sources: list[ShownSource] = ()) -> tuple[str, str | None]:
     """The schema's JSON as the pipeline's text form: ('<answer> [n].', None) or (NO_ANSWER, what is missing).
-    A bare amount is completed from the source it names ("95" -> "EUR 95", retrieval/spans.py)."""
+    The model names no source (that would cost ~6 generated tokens per answer): the marker is the first shown source
+    that holds the span, and the verifier checks every shown block anyway. A bare amount is completed from that
+    source ("95" -> "EUR 95", retrieval/spans.py)."""
     try:
         data = json.loads(raw)
     except json.JSONDecodeError as exc:
         raise GeneratorError(f"generator returned invalid JSON: {exc}") from exc
-    if isinstance(data, dict) and isinstance(data.get("answer"), str) and isinstance(data.get("source"), int):
+    if isinstance(data, dict) and isinstance(data.get("answer"), str):
         answer = data["answer"].strip().rstrip(".")
-        cited = next((s.evidence.chunk.text for s in sources if s.marker == data["source"]), None)
-        if cited is not None:
-            answer = complete_span(answer, cited)
-        return (f"{answer} [{data['source']}]." if answer else NO_ANSWER), None
+        if not answer:
+            return NO_ANSWER, None
+        source = _source_of(answer, data.get("source"), sources)
+        if source is None:
+            return f"{answer}.", None
+        return f"{complete_span(answer, source.evidence.chunk.text)} [{source.marker}].", None
     if isinstance(data, dict) and "no_answer" in data:
         return NO_ANSWER, str(data["no_answer"]).strip() or None
     raise GeneratorError("generator returned JSON outside the answer schema")
+
+
+def _source_of(answer: str, named: object, sources: list[ShownSource]) -> ShownSource | None:
+    """The source a span was copied from: the one the reply names, if it was shown (a server that ignores the schema
+    may add one), else the first shown source whose text holds the span."""
+    by_marker = {s.marker: s for s in sources}
+    if isinstance(named, int) and named in by_marker:
+        return by_marker[named]
+    wanted = answer.casefold()
+    return next((s for s in sources if wanted in s.evidence.chunk.text.casefold()), None)
 
 
 def chat_messages(request: GenerationRequest) -> list[dict[str, str]]:

@@ -64,3 +64,20 @@ def test_a_source_whose_share_is_too_small_is_left_out_and_markers_stay_contiguo
                          evidence_chars=MIN_EXCERPT_CHARS * 5 // 2)
     assert [s.marker for s in shown] == list(range(1, len(shown) + 1))
     assert len(shown) < 3
+
+
+def test_heading_lines_the_source_heading_names_are_left_out_and_the_title_is_named_once():
+    text = "Travel Policy\n\n7. Claiming expenses\n\n7.1 Expense reports\n\nReports are due within 30 days."
+    chunk = _evidence(text, 1).chunk.model_copy(update={
+        "title": "Travel Policy", "section": "TRAVEL POLICY > 7. Claiming expenses > 7.1 Expense reports"})
+    (shown,) = show_sources("When are reports due?", [Evidence(chunk=chunk, score=1.0)])
+    assert shown.excerpt == "Reports are due within 30 days." and shown.excerpt in text
+    assert shown.heading == "Travel Policy > 7. Claiming expenses > 7.1 Expense reports"
+
+
+def test_a_heading_line_inside_the_text_stays_and_a_chunk_that_is_only_a_heading_keeps_it():
+    text = "Intro sentence.\n7.1 Expense reports\nMore."
+    chunk = _evidence(text, 1).chunk.model_copy(update={"section": "7.1 Expense reports"})
+    assert show_sources("reports", [Evidence(chunk=chunk, score=1.0)])[0].excerpt == text
+    lone = chunk.model_copy(update={"text": "7.1 Expense reports"})
+    assert show_sources("reports", [Evidence(chunk=lone, score=1.0)])[0].excerpt == "7.1 Expense reports"

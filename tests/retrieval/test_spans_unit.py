@@ -35,10 +35,13 @@ def _shown(text: str) -> ShownSource:
     return ShownSource(marker=1, evidence=Evidence(chunk=chunk, score=1.0), excerpt=text)
 
 
-def test_the_json_answer_is_completed_from_the_source_it_names():
-    shown = [_shown("In Oslo the hotel allowance is NOK 1,850 per night.")]
-    assert from_json_answer('{"answer": "1,850", "source": 1}', shown) == ("NOK 1,850 [1].", None)
-    assert from_json_answer('{"answer": "1,850", "source": 2}', shown) == ("1,850 [2].", None)  # no such source
+def test_the_json_answer_is_completed_from_the_first_source_that_holds_it():
+    other = _shown("Bergen is NOK 1,600.").model_copy(update={"marker": 1})
+    shown = [other, _shown("In Oslo the hotel allowance is NOK 1,850 per night.").model_copy(update={"marker": 2})]
+    assert from_json_answer('{"answer": "1,850"}', shown) == ("NOK 1,850 [2].", None)
+    assert from_json_answer('{"answer": "1,850", "source": 2}', shown) == ("NOK 1,850 [2].", None)  # a named one
+    assert from_json_answer('{"answer": "1,850", "source": 7}', shown) == ("NOK 1,850 [2].", None)  # not shown
+    assert from_json_answer('{"answer": "Tromsø"}', shown) == ("Tromsø.", None)  # in no source: the verifier decides
     assert from_json_answer('{"no_answer": "the rate in Bergen"}', shown) == ("NO_ANSWER", "the rate in Bergen")
 
 
