@@ -67,6 +67,8 @@ CONFIGS: dict[str, dict] = {
     "json-odds": {"prompt_form": "json", "local_threads": 2, "max_tokens": 64, "min_answer_probability": 0.75},  # default
     "json-odds-ngram": {"prompt_form": "json", "local_threads": 2, "max_tokens": 64, "min_answer_probability": 0.75,
                         "local_speculative": "ngram"},
+    "json-all3": {"prompt_form": "json", "local_threads": 2, "max_tokens": 64, "min_answer_probability": 0.0,
+                  "min_relative_dense": 0.0},  # every source shown, odds recorded: tunes min_relative_dense
     "json-odds-750": {"prompt_form": "json", "local_threads": 2, "max_tokens": 64, "min_answer_probability": 0.9,
                       "evidence_chars": 750},
     "json-odds-600": {"prompt_form": "json", "local_threads": 2, "max_tokens": 64, "min_answer_probability": 0.9,

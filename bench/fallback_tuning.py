@@ -47,7 +47,7 @@ def score_questions(comps, collection: str, questions: list[dict]) -> list[tuple
         evidence = answers.searcher.search(collection, q["text"])
         if decide(signals(q["text"], evidence), comps.settings.gate).decision is not GateDecision.PROCEED:
             continue
-        sources = show_sources(q["text"], evidence, g.max_sources, g.evidence_chars)
+        sources = show_sources(q["text"], evidence, g.max_sources, g.evidence_chars, g.min_relative_dense)
         gen = fallback.generate(GenerationRequest(question=q["text"], sources=sources))
         kept = gen.text != NO_ANSWER and answers.verifier.verify(gen.text, {s.marker: s.evidence for s in sources}).kept
         out.append((not q["is_impossible"], gen.score if kept else None))

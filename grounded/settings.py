@@ -133,6 +133,11 @@ class GeneratorSettings(BaseModel):
         description="characters of evidence shown to the model, shared by rank (the best chunk gets half); each "
         "chunk is cut to its best-matching sentences or table rows. Prompt size is latency on a CPU",
     )
+    min_relative_dense: float = Field(  # tuned on SQuAD's first half (docs/results.md, issue 8, fifth round)
+        default=0.7, ge=0, le=1,
+        description="a retrieved chunk after the best one is shown to the model only if its dense score is at least "
+        "this share of the best one's; 0 = always show max_sources",
+    )
     local_threads: int = Field(default=2, ge=1, description="threads generating tokens")
     local_threads_batch: int | None = Field(default=None, ge=1, description="threads reading the prompt; None = local_threads")
     local_speculative: SpeculativeMode = SpeculativeMode.NONE

@@ -156,7 +156,8 @@ class AnswerService:
 
     def _generate(self, run: AnswerRun, live: bool) -> Iterator[StreamEvent]:
         g = self.generator_settings
-        run.sources = show_sources(run.request.question, run.evidence, g.max_sources, g.evidence_chars)
+        run.sources = show_sources(run.request.question, run.evidence, g.max_sources, g.evidence_chars,
+                                   g.min_relative_dense)
         if run.exhausted is not None:  # no time left for the generator: straight to the fallback
             run.fallback = str(BudgetExhausted(run.exhausted, run.budget.limit_ms))
             return

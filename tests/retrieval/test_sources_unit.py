@@ -81,3 +81,14 @@ def test_a_heading_line_inside_the_text_stays_and_a_chunk_that_is_only_a_heading
     assert show_sources("reports", [Evidence(chunk=chunk, score=1.0)])[0].excerpt == text
     lone = chunk.model_copy(update={"text": "7.1 Expense reports"})
     assert show_sources("reports", [Evidence(chunk=lone, score=1.0)])[0].excerpt == "7.1 Expense reports"
+
+
+def test_a_source_far_weaker_than_the_best_is_left_out_with_its_share_of_the_budget():
+    strong, close, weak = (_evidence(FILLER, n).model_copy(update={"dense_score": d}) for n, d in ((1, 0.8), (2, 0.7), (3, 0.4)))
+    shown = show_sources("weather", [strong, close, weak], max_sources=3, evidence_chars=800, min_relative_dense=0.7)
+    assert [s.evidence.chunk.chunk_id for s in shown] == ["c1", "c2"]
+    assert sum(len(s.excerpt) for s in shown) <= 800 * 3 // 4, "the weak source's share is not handed on"
+    keyword_only = weak.model_copy(update={"dense_score": None})
+    kept = show_sources("weather", [strong, close, keyword_only], max_sources=3, evidence_chars=800, min_relative_dense=0.7)
+    assert len(kept) == 3, "a chunk found by its keywords alone is not judged by a dense score"
+    assert len(show_sources("weather", [strong, close, weak], max_sources=3, evidence_chars=800)) == 3  # 0 = all
