@@ -55,6 +55,10 @@ def build(
     with err.status(f"building {local_build.PACKAGE} {plan.version} for this CPU (AVX-512, no AMX); log: {log}"):
         result = local_build.build(plan, log, model)
     if not result.built:
-        err.print(f"[red]runtime: {result.error}; the prebuilt AVX2 runtime is installed again[/red]")
+        if result.restored:
+            err.print(f"[red]runtime: {result.error}; the prebuilt AVX2 runtime is installed again[/red]")
+        else:
+            err.print(f"[red]runtime: {result.error}; putting the prebuilt runtime back failed too (see {log}): run "
+                      f"pip install --force-reinstall --no-deps {local_build.PACKAGE}=={plan.version}[/red]")
         raise typer.Exit(EXIT_BUILD_FAILED)
     err.print(f"runtime: built in {result.seconds:.0f} s and answered a test prompt; {result.system_info}", soft_wrap=True)

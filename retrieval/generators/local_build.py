@@ -22,7 +22,7 @@ from enum import StrEnum
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 PACKAGE = "xllamacpp"
 
@@ -70,6 +70,8 @@ class BuildResult(BaseModel):
     system_info: str
     log: Path
     error: str | None = None
+    restored: bool | None = Field(
+        default=None, description="after a failed build: whether the prebuilt wheel was put back and answers")
 
 
 def cpu_flags(cpuinfo: Path = Path("/proc/cpuinfo")) -> set[str]:
@@ -131,11 +133,12 @@ def build(build_plan: BuildPlan, log: Path, model: Path) -> BuildResult:
     info = _smoke(model, log) if compiled else None
     if compiled and info is None:
         error = f"the new build could not answer a prompt (see {log})"
+    restored = None
     if error:
-        _pip(["--only-binary", PACKAGE], build_plan.version, log, os.environ.copy())
-        info = _smoke(model, log) or ""
+        info = _smoke(model, log) if _pip(["--only-binary", PACKAGE], build_plan.version, log, os.environ.copy()) else None
+        restored = info is not None
     return BuildResult(built=error is None, seconds=round(time.monotonic() - started, 1), system_info=info or "",
-                       log=log, error=error)
+                       log=log, error=error, restored=restored)
 
 
 def _pip(choice: list[str], pinned: str, log: Path, env: dict[str, str]) -> bool:

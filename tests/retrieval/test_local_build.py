@@ -73,6 +73,17 @@ def test_a_failed_build_puts_the_prebuilt_wheel_back(monkeypatch, tmp_path):
     result = local_build.build(plan, tmp_path / "build.log", tmp_path / "model.gguf")
     assert calls == [["--no-binary", "xllamacpp"], ["--only-binary", "xllamacpp"]]
     assert not result.built and "build failed" in result.error and result.system_info == "CPU : AVX2 = 1 |"
+    assert result.restored
+
+
+@pytest.mark.unit
+def test_a_wheel_that_cannot_be_put_back_is_reported(monkeypatch, tmp_path):
+    """Faults injected: the compile fails and so does reinstalling the wheel; the result must not claim it is back."""
+    monkeypatch.setattr(local_build, "_pip", lambda *a: False)
+    monkeypatch.setattr(local_build, "_smoke", lambda model, log: pytest.fail("nothing installed to smoke-test"))
+    plan = local_build.BuildPlan(verdict=Verdict.BUILD, reason="", version="1.0", cmake_args=[])
+    result = local_build.build(plan, tmp_path / "build.log", tmp_path / "model.gguf")
+    assert not result.built and result.restored is False and result.system_info == ""
 
 
 @pytest.mark.unit
@@ -84,7 +95,7 @@ def test_a_build_that_cannot_answer_is_not_kept(monkeypatch, tmp_path):
     plan = local_build.BuildPlan(verdict=Verdict.BUILD, reason="", version="1.0", cmake_args=[])
     result = local_build.build(plan, tmp_path / "build.log", tmp_path / "model.gguf")
     assert calls[-1] == ["--only-binary", "xllamacpp"]
-    assert not result.built and "could not answer" in result.error
+    assert not result.built and "could not answer" in result.error and result.restored
 
 
 def test_runtime_info_reports_the_installed_runtime(tmp_path):
