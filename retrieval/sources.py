@@ -96,18 +96,17 @@ def show_sources(
     `min_relative_dense` times the first's is left out with its share of the budget: on SQuAD's tuning half such
     chunks backed no answer, and every token of them costs time."""
     chosen = evidence[:max_sources]
-    weights = [2] + [1] * (len(chosen) - 1)
-    kept = [i for i, e in enumerate(chosen) if i == 0 or not _far_weaker(e, chosen[0], min_relative_dense)]
-    left = evidence_chars * sum(weights[i] for i in kept) // max(1, sum(weights))
-    weights = [weights[i] for i in kept]
+    kept = [e for i, e in enumerate(chosen) if i == 0 or not _far_weaker(e, chosen[0], min_relative_dense)]
+    weights = [2] + [1] * (len(kept) - 1)
+    left = evidence_chars * sum(weights) // (len(chosen) + 1)  # a left-out chunk's share (weight 1) goes with it
     shown: list[ShownSource] = []
-    for n, i in enumerate(kept):
-        share = left * weights[n] // sum(weights[n:])
+    for i, e in enumerate(kept):
+        share = left * weights[i] // sum(weights[i:])
         if share < MIN_EXCERPT_CHARS:
             continue
-        text = excerpt(question, body(chosen[i].chunk), share)
+        text = excerpt(question, body(e.chunk), share)
         left -= len(text)
-        shown.append(ShownSource(marker=len(shown) + 1, evidence=chosen[i], excerpt=text))
+        shown.append(ShownSource(marker=len(shown) + 1, evidence=e, excerpt=text))
     return shown
 
 

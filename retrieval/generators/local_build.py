@@ -104,22 +104,22 @@ def system_info() -> str:
 
 
 def plan(flags: set[str] | None = None, force: bool = False) -> BuildPlan:
-    flags = cpu_flags() if flags is None else flags
-    args = cmake_args(flags)
-    current = installed_version()
+    args = cmake_args(cpu_flags() if flags is None else flags)
+    current = installed_version()  # first: a missing package is named before anything imports it
+    verdict, reason = _verdict(args, force)
+    return BuildPlan(verdict=verdict, reason=reason, version=current, cmake_args=args)
+
+
+def _verdict(args: list[str], force: bool) -> tuple[Verdict, str]:
     if "-DGGML_AVX512=ON" not in args:
-        return BuildPlan(verdict=Verdict.NO_GAIN, version=current, cmake_args=args,
-                         reason="this CPU has no AVX-512: the prebuilt AVX2 wheel is already the right build")
+        return Verdict.NO_GAIN, "this CPU has no AVX-512: the prebuilt AVX2 wheel is already the right build"
     if not force and "AVX512 = 1" in system_info():
-        return BuildPlan(verdict=Verdict.ALREADY, version=current, cmake_args=args,
-                         reason="the installed runtime is already built with AVX-512")
+        return Verdict.ALREADY, "the installed runtime is already built with AVX-512"
     missing = [t for t in _TOOLS if shutil.which(t) is None]
     if missing:
-        return BuildPlan(verdict=Verdict.MISSING_TOOLS, version=current, cmake_args=args,
-                         reason=f"building needs {', '.join(missing)} (Debian: apt-get install -y build-essential "
-                                "cmake); the prebuilt AVX2 runtime stays")
-    return BuildPlan(verdict=Verdict.BUILD, version=current, cmake_args=args,
-                     reason="this CPU has AVX-512: a build from source reads prompts about 1.4x faster")
+        return Verdict.MISSING_TOOLS, (f"building needs {', '.join(missing)} (Debian: apt-get install -y "
+                                       "build-essential cmake); the prebuilt AVX2 runtime stays")
+    return Verdict.BUILD, "this CPU has AVX-512: a build from source reads prompts about 1.4x faster"
 
 
 def build(build_plan: BuildPlan, log: Path, model: Path) -> BuildResult:
