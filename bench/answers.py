@@ -73,6 +73,17 @@ CONFIGS: dict[str, dict] = {
                       "evidence_chars": 750},
     "json-odds-600": {"prompt_form": "json", "local_threads": 2, "max_tokens": 64, "min_answer_probability": 0.9,
                       "evidence_chars": 600},
+    # sixth round: sentences chosen by words only (the fifth round's default) against words + meaning, floor 0
+    "json-lex-900": {"prompt_form": "json", "local_threads": 2, "max_tokens": 64, "min_answer_probability": 0.0,
+                     "excerpt_match": "lexical", "evidence_chars": 900},
+    "json-sem-600": {"prompt_form": "json", "local_threads": 2, "max_tokens": 64, "min_answer_probability": 0.0,
+                     "excerpt_match": "semantic", "evidence_chars": 600},
+    "json-sem-700": {"prompt_form": "json", "local_threads": 2, "max_tokens": 64, "min_answer_probability": 0.0,
+                     "excerpt_match": "semantic", "evidence_chars": 700},
+    "json-05b-lex-900": {"prompt_form": "json", "local_threads": 2, "max_tokens": 64, "local_model": "qwen2.5-coder-0.5b",
+                         "min_answer_probability": 0.0, "excerpt_match": "lexical", "evidence_chars": 900},
+    "json-05b-sem-600": {"prompt_form": "json", "local_threads": 2, "max_tokens": 64, "local_model": "qwen2.5-coder-0.5b",
+                         "min_answer_probability": 0.0, "excerpt_match": "semantic", "evidence_chars": 600},
     # README's `fast` profile: the 0.5B abstains below its own odds of answering 0.9 (on SQuAD's first half its decision
     # accuracy is flat from 0.7 to 0.9, and 0.9 answers the fewest unanswerable questions)
     "fast": {"prompt_form": "json", "local_threads": 2, "max_tokens": 64, "local_model": "qwen2.5-coder-0.5b",
@@ -80,7 +91,7 @@ CONFIGS: dict[str, dict] = {
     "extractive": {"backend": "extractive"},
 }
 ANSWERED = (AnswerStatus.ANSWERED, AnswerStatus.PARTIAL)
-STEPS = ("retrieve", "gate", "generate", "verify", "total")
+STEPS = ("retrieve", "gate", "select", "generate", "verify", "total")
 
 
 def golden_questions(n: int, seed: int) -> list[dict]:

@@ -24,7 +24,7 @@ from grounded.retrieval.gate import GateDecision, decide, signals  # noqa: E402
 from grounded.retrieval.generators.base import GenerationRequest  # noqa: E402
 from grounded.retrieval.generators.extractive import ExtractiveGenerator  # noqa: E402
 from grounded.retrieval.prompts import NO_ANSWER  # noqa: E402
-from grounded.retrieval.sources import show_sources  # noqa: E402
+from grounded.retrieval.sources import shown_for  # noqa: E402
 
 GRID = [round(0.30 + 0.025 * i, 3) for i in range(21)]  # 0.30 .. 0.80
 
@@ -47,7 +47,7 @@ def score_questions(comps, collection: str, questions: list[dict]) -> list[tuple
         evidence = answers.searcher.search(collection, q["text"])
         if decide(signals(q["text"], evidence), comps.settings.gate).decision is not GateDecision.PROCEED:
             continue
-        sources = show_sources(q["text"], evidence, g.max_sources, g.evidence_chars, g.min_relative_dense)
+        sources = shown_for(g, q["text"], evidence, comps.embedder)
         gen = fallback.generate(GenerationRequest(question=q["text"], sources=sources))
         kept = gen.text != NO_ANSWER and answers.verifier.verify(gen.text, {s.marker: s.evidence for s in sources}).kept
         out.append((not q["is_impossible"], gen.score if kept else None))

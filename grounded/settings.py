@@ -114,6 +114,14 @@ class SpeculativeMode(StrEnum):
     NGRAM = "ngram"
 
 
+class ExcerptMatch(StrEnum):
+    """How the sentences of a long chunk are chosen for the model: by the question's words alone, or by its words and
+    their meaning (MiniLM similarity; docs/results.md, issue 8, sixth round)."""
+
+    LEXICAL = "lexical"
+    SEMANTIC = "semantic"
+
+
 class GeneratorSettings(BaseModel):
     backend: GeneratorBackend = GeneratorBackend.LOCAL
     base_url: str | None = Field(default=None, description="OpenAI-compatible server, e.g. http://127.0.0.1:8080/v1")
@@ -128,10 +136,13 @@ class GeneratorSettings(BaseModel):
         "text: one to three cited sentences",
     )
     max_sources: int = Field(default=3, ge=1, le=10, description="retrieved chunks shown to the model")
-    evidence_chars: int = Field(
-        default=900, ge=200,
+    evidence_chars: int = Field(  # 900 -> 600 with excerpt_match=semantic: docs/results.md, issue 8, sixth round
+        default=600, ge=200,
         description="characters of evidence shown to the model, shared by rank (the best chunk gets half); each "
         "chunk is cut to its best-matching sentences or table rows. Prompt size is latency on a CPU",
+    )
+    excerpt_match: ExcerptMatch = Field(
+        default=ExcerptMatch.SEMANTIC, description="how a long chunk's sentences are chosen for the model",
     )
     min_relative_dense: float = Field(  # tuned on SQuAD's first half (docs/results.md, issue 8, fifth round)
         default=0.7, ge=0, le=1,

@@ -28,7 +28,7 @@ from grounded.retrieval.run import AnswerRun, AskRequest, Outcome
 from grounded.retrieval.budget import Budget, BudgetExhausted
 from grounded.retrieval.cache import AnswerCache, answer_key
 from grounded.retrieval.search import Searcher, check_access
-from grounded.retrieval.sources import show_sources
+from grounded.retrieval.sources import shown_for
 from grounded.retrieval.untrusted import check_answer
 from grounded.retrieval.verify import CitationVerifier
 
@@ -156,8 +156,8 @@ class AnswerService:
 
     def _generate(self, run: AnswerRun, live: bool) -> Iterator[StreamEvent]:
         g = self.generator_settings
-        run.sources = show_sources(run.request.question, run.evidence, g.max_sources, g.evidence_chars,
-                                   g.min_relative_dense)
+        with run.timed("select"):
+            run.sources = shown_for(g, run.request.question, run.evidence, self.searcher.embedder)
         if run.exhausted is not None:  # no time left for the generator: straight to the fallback
             run.fallback = str(BudgetExhausted(run.exhausted, run.budget.limit_ms))
             return

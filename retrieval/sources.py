@@ -1,5 +1,5 @@
-"""What the generator is shown: the top chunks, each cut to the lines or sentences that best match the question,
-within one character budget for all of them (the prompt's size is the answer's latency on a CPU: docs/results.md).
+"""What the generator is shown: the top chunks, each cut to the lines or sentences that best match the question
+(by its words, and by their meaning when an embedder is given: retrieval/matching.py), within one character budget for all of them (the prompt's size is the answer's latency on a CPU: docs/results.md).
 
 The budget is shared by rank: the best chunk gets half, the others split the rest, and what a short chunk leaves
 unused passes to the chunks after it. Every line of an excerpt is an exact substring of its chunk, so quotes stay
@@ -8,25 +8,31 @@ are left out."""
 
 from __future__ import annotations
 
-from grounded.contracts import Chunk, Evidence
-from grounded.retrieval.generators.base import ShownSource
-from grounded.retrieval.text import overlap, quote_candidates, sentence_spans, stems
+import numpy as np
 
-EVIDENCE_CHARS = 900
-MAX_SOURCES = 3
+from grounded.contracts import Chunk, Evidence
+from grounded.embedder import Embedder
+from grounded.retrieval.generators.base import ShownSource
+from grounded.retrieval.matching import QuestionMatch
+from grounded.retrieval.text import overlap, quote_candidates, sentence_spans
+from grounded.settings import ExcerptMatch, GeneratorSettings
+
+DEFAULTS = GeneratorSettings()
 MIN_EXCERPT_CHARS = 60  # a share smaller than this shows no useful sentence: the source is left out
 
 
-def excerpt(question: str, text: str, limit: int) -> str:
+def excerpt(question: str | QuestionMatch, text: str, limit: int) -> str:
     """The part of a chunk worth sending: whole if it fits, else the window around its best-matching sentence
-    (or table row, under the table's header row)."""
+    (`matching`: by word overlap, plus MiniLM similarity if the match has an embedder) or table row (by word
+    overlap, under the table's header row)."""
     if len(text) <= limit:
         return text
-    q = stems(question)
+    match = question if isinstance(question, QuestionMatch) else QuestionMatch(question)
     if " | " in text:
-        return _table_window(q, text, limit)
+        return _table_window(match.stems, text, limit)
     spans = sentence_spans(text)
-    best = max(range(len(spans)), key=lambda i: overlap(q, text[spans[i][0] : spans[i][1]]))
+    scores = match.scores([text[s:e] for s, e in spans]).combined
+    best = int(np.argmax(scores))
     lo, hi = _grow(spans, best, limit)
     return _cut(text[spans[lo][0] : spans[hi][1]], limit)
 
@@ -89,12 +95,15 @@ def body(chunk: Chunk) -> str:
 
 
 def show_sources(
-    question: str, evidence: list[Evidence], max_sources: int = MAX_SOURCES, evidence_chars: int = EVIDENCE_CHARS,
-    min_relative_dense: float = 0.0,
+    question: str, evidence: list[Evidence], max_sources: int = DEFAULTS.max_sources,
+    evidence_chars: int = DEFAULTS.evidence_chars,
+    min_relative_dense: float = 0.0, embedder: Embedder | None = None,
 ) -> list[ShownSource]:
     """The best `max_sources` chunks cut to one budget. A chunk after the first whose dense score is below
     `min_relative_dense` times the first's is left out with its share of the budget: on SQuAD's tuning half such
-    chunks backed no answer, and every token of them costs time."""
+    chunks backed no answer, and every token of them costs time. With an `embedder`, sentences are chosen by
+    meaning as well as by words."""
+    match = QuestionMatch(question, embedder)
     chosen = evidence[:max_sources]
     kept = [e for i, e in enumerate(chosen) if i == 0 or not _far_weaker(e, chosen[0], min_relative_dense)]
     weights = [2] + [1] * (len(kept) - 1)
@@ -104,10 +113,19 @@ def show_sources(
         share = left * weights[i] // sum(weights[i:])
         if share < MIN_EXCERPT_CHARS:
             continue
-        text = excerpt(question, body(e.chunk), share)
+        text = excerpt(match, body(e.chunk), share)
         left -= len(text)
         shown.append(ShownSource(marker=len(shown) + 1, evidence=e, excerpt=text))
     return shown
+
+
+def shown_for(
+    settings: GeneratorSettings, question: str, evidence: list[Evidence], embedder: Embedder,
+) -> list[ShownSource]:
+    """`show_sources` as the generator settings ask for it."""
+    semantic = settings.excerpt_match is ExcerptMatch.SEMANTIC
+    return show_sources(question, evidence, settings.max_sources, settings.evidence_chars, settings.min_relative_dense,
+                        embedder if semantic else None)
 
 
 def _far_weaker(e: Evidence, best: Evidence, ratio: float) -> bool:

@@ -11,7 +11,8 @@ from grounded.embedder import Embedder
 from grounded.injection import instruction_spans, overlaps
 from grounded.retrieval.generators.base import Endpoint, Generation, GenerationRequest, GeneratorInfo
 from grounded.retrieval.prompts import NO_ANSWER
-from grounded.retrieval.text import overlap, quote_candidates, row_as_sentence, stems
+from grounded.retrieval.matching import QuestionMatch
+from grounded.retrieval.text import quote_candidates, row_as_sentence, stems
 
 MIN_SCORE = 0.35
 SECOND_SENTENCE_RATIO = 0.9
@@ -25,7 +26,6 @@ class ExtractiveGenerator:
         self._embedder = embedder
 
     def generate(self, request: GenerationRequest) -> Generation:
-        q_stems = stems(request.question)
         candidates: list[tuple[int, str, str]] = []  # (marker, answer sentence, text to score it by)
         for source in request.sources:
             chunk = source.evidence.chunk
@@ -42,10 +42,7 @@ class ExtractiveGenerator:
                     candidates.append((source.marker, sentence, scoring))
         if not candidates:
             return Generation(text=NO_ANSWER, model=self.model)
-        vectors = self._embedder.embed([request.question] + [c[2] for c in candidates])
-        semantic = vectors[1:] @ vectors[0]
-        lexical = np.array([overlap(q_stems, c[2]) for c in candidates])
-        scores = 0.5 * semantic + 0.5 * lexical
+        scores, lexical = QuestionMatch(request.question, self._embedder).scores([c[2] for c in candidates])
         order = np.argsort(-scores)
         best = int(order[0])
         if scores[best] < MIN_SCORE or lexical[best] == 0:
