@@ -80,6 +80,8 @@ CONFIGS: dict[str, dict] = {
                      "excerpt_match": "semantic", "evidence_chars": 600},
     "json-sem-700": {"prompt_form": "json", "local_threads": 2, "max_tokens": 64, "min_answer_probability": 0.0,
                      "excerpt_match": "semantic", "evidence_chars": 700},
+    "json-sem-500": {"prompt_form": "json", "local_threads": 2, "max_tokens": 64, "min_answer_probability": 0.0,
+                     "excerpt_match": "semantic", "evidence_chars": 500},
     "json-05b-lex-900": {"prompt_form": "json", "local_threads": 2, "max_tokens": 64, "local_model": "qwen2.5-coder-0.5b",
                          "min_answer_probability": 0.0, "excerpt_match": "lexical", "evidence_chars": 900},
     "json-05b-sem-600": {"prompt_form": "json", "local_threads": 2, "max_tokens": 64, "local_model": "qwen2.5-coder-0.5b",

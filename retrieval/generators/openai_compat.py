@@ -13,6 +13,7 @@ import openai
 
 from grounded.retrieval.generators.base import (
     ANSWER_SCHEMA,
+    JSON_STOP,
     Endpoint,
     Generation,
     GenerationRequest,
@@ -71,6 +72,7 @@ class OpenAICompatGenerator:
         extra = {}
         if request.form is PromptForm.JSON:
             extra["response_format"] = {"type": "json_schema", "json_schema": {"name": "answer", "schema": ANSWER_SCHEMA}}
+            extra["stop"] = [JSON_STOP]
             if self._answer_odds:
                 extra.update(logprobs=True, top_logprobs=5)
         try:

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from grounded.contracts import Chunk, Evidence, SourceFormat
-from grounded.retrieval.generators.base import ShownSource, from_json_answer
+from grounded.retrieval.generators.base import (
+    ANSWER_SCHEMA, MISSING_MAX_CHARS, GeneratorError, ShownSource, from_json_answer,
+)
 from grounded.retrieval.spans import complete_span
 
 pytestmark = pytest.mark.unit
@@ -43,6 +47,22 @@ def test_the_json_answer_is_completed_from_the_first_source_that_holds_it():
     assert from_json_answer('{"answer": "1,850", "source": 7}', shown) == ("NOK 1,850 [2].", None)  # not shown
     assert from_json_answer('{"answer": "Tromsø"}', shown) == ("Tromsø.", None)  # in no source: the verifier decides
     assert from_json_answer('{"no_answer": "the rate in Bergen"}', shown) == ("NO_ANSWER", "the rate in Bergen")
+
+
+def test_a_reply_stopped_where_its_string_closes_is_read_whole():
+    shown = [_shown("In Oslo the hotel allowance is NOK 1,850 per night.")]
+    assert from_json_answer('{"answer": "1,850', shown) == ("NOK 1,850 [1].", None)  # the server drops JSON_STOP
+    assert from_json_answer('{"no_answer": "the rate in Bergen', shown) == ("NO_ANSWER", "the rate in Bergen")
+    assert from_json_answer('{\n  "answer": "1,850"\n}', shown) == ("NOK 1,850 [1].", None)  # laid out: not stopped
+    with pytest.raises(GeneratorError, match="invalid JSON"):
+        from_json_answer('{"answer": "a \\', shown)  # stopped inside an escaped quote: unreadable, not guessed
+
+
+def test_a_missing_phrase_cut_at_the_schema_cap_is_dropped():
+    cut = "x" * MISSING_MAX_CHARS
+    assert from_json_answer(json.dumps({"no_answer": cut}), []) == ("NO_ANSWER", None)
+    assert from_json_answer(json.dumps({"no_answer": cut[:-1]}), []) == ("NO_ANSWER", cut[:-1])
+    assert ANSWER_SCHEMA["oneOf"][1]["properties"]["no_answer"]["maxLength"] == MISSING_MAX_CHARS
 
 
 def _logprobs(*positions):
