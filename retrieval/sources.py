@@ -1,5 +1,6 @@
 """What the generator is shown: the top chunks, each cut to the lines or sentences that best match the question
-(by its words, and by their meaning when an embedder is given: retrieval/matching.py), within one character budget for all of them (the prompt's size is the answer's latency on a CPU: docs/results.md).
+(by its words, and by their meaning when an embedder is given: retrieval/matching.py), within one character budget
+for all of them (the prompt's size is the answer's latency on a CPU: docs/results.md).
 
 The budget is shared by rank: the best chunk gets half, the others split the rest, and what a short chunk leaves
 unused passes to the chunks after it. Every line of an excerpt is an exact substring of its chunk, so quotes stay
