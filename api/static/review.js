@@ -62,7 +62,7 @@ async function loadCollections() {
   }
 }
 
-const STEP_ORDER = ["retrieve", "gate", "generate", "verify"];
+const STEP_ORDER = ["retrieve", "gate", "select", "generate", "verify"];
 
 function steps(timings) {
   const names = Object.keys(timings).filter((k) => k !== "total");
