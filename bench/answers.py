@@ -52,48 +52,41 @@ import grounded.retrieval.generators.local_runtime  # noqa: E402,F401
 import grounded.store.embedded  # noqa: E402,F401
 
 # name -> GeneratorSettings overrides (backend local unless it says otherwise)
+TEXT = {"prompt_form": "text", "local_threads": 2, "max_tokens": 96}
+JSON = {"prompt_form": "json", "local_threads": 2, "max_tokens": 64}
+ONE_THREAD = {"local_threads": 1, "local_threads_batch": 2}  # one generating thread, two reading the prompt
+FLOOR_0 = {"min_answer_probability": 0.0}  # every answer kept, its odds recorded: floors are swept offline
+SMALL = {"local_model": "qwen2.5-coder-0.5b"}
 CONFIGS: dict[str, dict] = {
-    "before": {"prompt_form": "text", "local_threads": 2, "max_tokens": 256, "evidence_chars": 1350},
-    "text-2t": {"prompt_form": "text", "local_threads": 2, "max_tokens": 96, "min_answer_probability": 0.0},
-    "text-1t": {"prompt_form": "text", "local_threads": 1, "local_threads_batch": 2, "max_tokens": 96},
-    "json-2t": {"prompt_form": "json", "local_threads": 2, "max_tokens": 64, "min_answer_probability": 0.0},
-    "json-1t": {"prompt_form": "json", "local_threads": 1, "local_threads_batch": 2, "max_tokens": 64, "min_answer_probability": 0.0},
-    "json-1t-ngram": {"prompt_form": "json", "local_threads": 1, "local_threads_batch": 2, "max_tokens": 64,
-                      "local_speculative": "ngram", "min_answer_probability": 0.0},
-    "text-600": {"prompt_form": "text", "local_threads": 2, "max_tokens": 96, "evidence_chars": 600},
-    "json-600": {"prompt_form": "json", "local_threads": 2, "max_tokens": 64, "evidence_chars": 600, "min_answer_probability": 0.0},
-    "text-05b": {"prompt_form": "text", "local_threads": 2, "max_tokens": 96, "local_model": "qwen2.5-coder-0.5b"},
-    "json-05b": {"prompt_form": "json", "local_threads": 2, "max_tokens": 64, "local_model": "qwen2.5-coder-0.5b", "min_answer_probability": 0.0},
-    "json-odds": {"prompt_form": "json", "local_threads": 2, "max_tokens": 64, "min_answer_probability": 0.75},  # default
-    "json-odds-ngram": {"prompt_form": "json", "local_threads": 2, "max_tokens": 64, "min_answer_probability": 0.75,
-                        "local_speculative": "ngram"},
-    "json-all3": {"prompt_form": "json", "local_threads": 2, "max_tokens": 64, "min_answer_probability": 0.0,
-                  "min_relative_dense": 0.0},  # every source shown, odds recorded: tunes min_relative_dense
-    "json-odds-750": {"prompt_form": "json", "local_threads": 2, "max_tokens": 64, "min_answer_probability": 0.9,
-                      "evidence_chars": 750},
-    "json-odds-600": {"prompt_form": "json", "local_threads": 2, "max_tokens": 64, "min_answer_probability": 0.9,
-                      "evidence_chars": 600},
-    # sixth round: sentences chosen by words only (the fifth round's default) against words + meaning, floor 0
-    "json-lex-900": {"prompt_form": "json", "local_threads": 2, "max_tokens": 64, "min_answer_probability": 0.0,
-                     "excerpt_match": "lexical", "evidence_chars": 900},
-    "json-sem-600": {"prompt_form": "json", "local_threads": 2, "max_tokens": 64, "min_answer_probability": 0.0,
-                     "excerpt_match": "semantic", "evidence_chars": 600},
-    "json-sem-700": {"prompt_form": "json", "local_threads": 2, "max_tokens": 64, "min_answer_probability": 0.0,
-                     "excerpt_match": "semantic", "evidence_chars": 700},
-    "json-sem-500": {"prompt_form": "json", "local_threads": 2, "max_tokens": 64, "min_answer_probability": 0.0,
-                     "excerpt_match": "semantic", "evidence_chars": 500},
-    "json-sem-600-rel08": {"prompt_form": "json", "local_threads": 2, "max_tokens": 64, "min_answer_probability": 0.0,
-                           "excerpt_match": "semantic", "evidence_chars": 600, "min_relative_dense": 0.8},
-    "json-sem-600-rel075": {"prompt_form": "json", "local_threads": 2, "max_tokens": 64, "min_answer_probability": 0.0,
-                            "excerpt_match": "semantic", "evidence_chars": 600, "min_relative_dense": 0.75},
-    "json-05b-lex-900": {"prompt_form": "json", "local_threads": 2, "max_tokens": 64, "local_model": "qwen2.5-coder-0.5b",
-                         "min_answer_probability": 0.0, "excerpt_match": "lexical", "evidence_chars": 900},
-    "json-05b-sem-600": {"prompt_form": "json", "local_threads": 2, "max_tokens": 64, "local_model": "qwen2.5-coder-0.5b",
-                         "min_answer_probability": 0.0, "excerpt_match": "semantic", "evidence_chars": 600},
+    "before": {**TEXT, "max_tokens": 256, "evidence_chars": 1350},
+    "text-2t": {**TEXT, **FLOOR_0},
+    "text-1t": {**TEXT, **ONE_THREAD},
+    "json-2t": {**JSON, **FLOOR_0},
+    "json-1t": {**JSON, **ONE_THREAD, **FLOOR_0},
+    "json-1t-ngram": {**JSON, **ONE_THREAD, **FLOOR_0, "local_speculative": "ngram"},
+    "text-600": {**TEXT, "evidence_chars": 600},
+    "json-600": {**JSON, **FLOOR_0, "evidence_chars": 600},
+    "text-05b": {**TEXT, **SMALL},
+    "json-05b": {**JSON, **SMALL, **FLOOR_0},
+    "json-odds": {**JSON, "min_answer_probability": 0.75},  # default
+    "json-odds-ngram": {**JSON, "min_answer_probability": 0.75, "local_speculative": "ngram"},
+    "json-all3": {**JSON, **FLOOR_0, "min_relative_dense": 0.0},  # every source shown: tunes min_relative_dense
+    "json-odds-750": {**JSON, "min_answer_probability": 0.9, "evidence_chars": 750},
+    "json-odds-600": {**JSON, "min_answer_probability": 0.9, "evidence_chars": 600},
+    # sixth round: sentences chosen by words only (the fifth round's default) against words + meaning
+    "json-lex-900": {**JSON, **FLOOR_0, "excerpt_match": "lexical", "evidence_chars": 900},
+    "json-sem-600": {**JSON, **FLOOR_0, "excerpt_match": "semantic", "evidence_chars": 600},
+    "json-sem-700": {**JSON, **FLOOR_0, "excerpt_match": "semantic", "evidence_chars": 700},
+    "json-sem-500": {**JSON, **FLOOR_0, "excerpt_match": "semantic", "evidence_chars": 500},
+    "json-sem-600-rel08": {**JSON, **FLOOR_0, "excerpt_match": "semantic", "evidence_chars": 600,
+                           "min_relative_dense": 0.8},
+    "json-sem-600-rel075": {**JSON, **FLOOR_0, "excerpt_match": "semantic", "evidence_chars": 600,
+                            "min_relative_dense": 0.75},
+    "json-05b-lex-900": {**JSON, **SMALL, **FLOOR_0, "excerpt_match": "lexical", "evidence_chars": 900},
+    "json-05b-sem-600": {**JSON, **SMALL, **FLOOR_0, "excerpt_match": "semantic", "evidence_chars": 600},
     # README's `fast` profile: the 0.5B abstains below its own odds of answering 0.9 (on SQuAD's first half its decision
     # accuracy is flat from 0.7 to 0.9, and 0.9 answers the fewest unanswerable questions)
-    "fast": {"prompt_form": "json", "local_threads": 2, "max_tokens": 64, "local_model": "qwen2.5-coder-0.5b",
-             "min_answer_probability": 0.9},
+    "fast": {**JSON, **SMALL, "min_answer_probability": 0.9},
     "extractive": {"backend": "extractive"},
 }
 ANSWERED = (AnswerStatus.ANSWERED, AnswerStatus.PARTIAL)

@@ -135,7 +135,8 @@ def build(build_plan: BuildPlan, log: Path, model: Path) -> BuildResult:
         error = f"the new build could not answer a prompt (see {log})"
     restored = None
     if error:
-        info = _smoke(model, log) if _pip(["--only-binary", PACKAGE], build_plan.version, log, os.environ.copy()) else None
+        reinstalled = _pip(["--only-binary", PACKAGE], build_plan.version, log, os.environ.copy())
+        info = _smoke(model, log) if reinstalled else None
         restored = info is not None
     return BuildResult(built=error is None, seconds=round(time.monotonic() - started, 1), system_info=info or "",
                        log=log, error=error, restored=restored)
