@@ -159,7 +159,7 @@ class GeneratorSettings(BaseModel):
         default=0.425, ge=0, le=1,
         description="when the LLM is unavailable or timed out, the extractive fallback answers only above this score",
     )
-    min_answer_probability: float = Field(  # tuned on SQuAD's first half for the 1.5B, prompt grounded_json_v2 (docs/results.md)
+    min_answer_probability: float = Field(  # tuned on SQuAD's first half for the 1.5B, prompt grounded_json_v3 (docs/results.md)
         default=0.75, ge=0, le=1,
         description="JSON form: the model abstains unless its own odds of answering (the first key's probability, "
         "'answer' against 'no_answer') reach this floor; 0 = take the model's choice as it is",
@@ -194,7 +194,7 @@ class CacheSettings(BaseModel):
 
 class AnswerProfile(BaseModel):
     """Overrides over the running settings; unset parts stay as configured. The prompt version follows
-    `generator.prompt_form` (text: grounded_v2, json: grounded_json_v2)."""
+    `generator.prompt_form` (text: grounded_v2, json: grounded_json_v3)."""
 
     generator: dict = Field(
         default_factory=dict, description="generator settings to override (backend, model, prompt_form, ...)")

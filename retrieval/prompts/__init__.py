@@ -11,7 +11,7 @@ __all__ = ["NO_ANSWER", "PROMPTS", "PROMPT_VERSION", "PromptForm", "system_promp
 
 NO_ANSWER = "NO_ANSWER"
 
-PROMPTS = {PromptForm.TEXT: "grounded_v2", PromptForm.JSON: "grounded_json_v2"}
+PROMPTS = {PromptForm.TEXT: "grounded_v2", PromptForm.JSON: "grounded_json_v3"}
 PROMPT_VERSION = PROMPTS[PromptForm.JSON]
 
 

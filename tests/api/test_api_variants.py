@@ -34,7 +34,7 @@ def test_canary_share_stickiness_contract_trace_metrics_and_kill_switch(server):
 
         sample = answers[canary[0]]
         assert sample["versions"]["prompt"] == "grounded_v2" and sample["status"] == "answered"
-        assert answers[next(c for c, v in variants.items() if v == "default")]["versions"]["prompt"] == "grounded_json_v2"
+        assert answers[next(c for c, v in variants.items() if v == "default")]["versions"]["prompt"] == "grounded_json_v3"
         trace = client.get(f"/v1/traces/{sample['trace_id']}").json()
         assert trace["answer"]["versions"]["variant"] == "canary"
         assert variant_count(client, "canary") >= len(canary)

@@ -38,7 +38,7 @@ def test_answerable_question_has_verbatim_citations(components, demo_collection)
     chunk_text = next(e for e in components.answers.searcher.search("demo", cited.quote) if e.chunk.chunk_id == cited.chunk_id).chunk.text
     assert cited.quote in chunk_text, "the quote is an exact span of the stored chunk"
     assert set(answer.timings_ms) >= {"retrieve", "gate", "generate", "verify", "total"}
-    assert answer.versions.embedder.endswith("all-MiniLM-L6-v2") and answer.versions.prompt == "grounded_json_v2"
+    assert answer.versions.embedder.endswith("all-MiniLM-L6-v2") and answer.versions.prompt == "grounded_json_v3"
 
 
 def test_trace_is_written(components, demo_collection):

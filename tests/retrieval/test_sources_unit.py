@@ -6,7 +6,9 @@ from __future__ import annotations
 import pytest
 
 from grounded.contracts import Chunk, Evidence, SourceFormat
+from grounded.retrieval.generators.base import GenerationRequest, ShownSource, render_sources
 from grounded.retrieval.sources import MIN_EXCERPT_CHARS, excerpt, show_sources
+from grounded.settings import PromptForm
 
 pytestmark = pytest.mark.unit
 
@@ -92,3 +94,17 @@ def test_a_source_far_weaker_than_the_best_is_left_out_with_its_share_of_the_bud
     kept = show_sources("weather", [strong, close, keyword_only], max_sources=3, evidence_chars=800, min_relative_dense=0.7)
     assert len(kept) == 3, "a chunk found by its keywords alone is not judged by a dense score"
     assert len(show_sources("weather", [strong, close, weak], max_sources=3, evidence_chars=800)) == 3  # 0 = all
+
+
+def _shown_from(doc: int, marker: int, text: str) -> ShownSource:
+    return ShownSource(marker=marker, evidence=_evidence(text, doc), excerpt=text)
+
+
+def test_a_json_prompt_frames_each_document_once_and_a_text_prompt_numbers_every_source():
+    shown = [_shown_from(1, 1, "Oslo is NOK 1,850."), _shown_from(2, 2, "Bergen is NOK 1,600."),
+             _shown_from(1, 3, "Tromsø is NOK 1,400.")]
+    as_json = render_sources(GenerationRequest(question="Hotel rate?", sources=shown, form=PromptForm.JSON))
+    assert as_json.count("<source ") == 2 and "id=" not in as_json
+    assert '<source from="Doc 1">\nOslo is NOK 1,850.\n\nTromsø is NOK 1,400.\n</source>' in as_json
+    as_text = render_sources(GenerationRequest(question="Hotel rate?", sources=shown, form=PromptForm.TEXT))
+    assert all(f'<source id="{n}" from="Doc ' in as_text for n in (1, 2, 3))

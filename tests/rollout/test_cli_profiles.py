@@ -30,7 +30,7 @@ def test_eval_compares_two_profiles(tmp_path, corpus_copy, small_golden):
     assert res.returncode == 0, res.stderr
     reports = {p: json.loads((out / p / "report.json").read_text()) for p in ("default", "narrow")}
     assert reports["narrow"]["config"]["prompt"] == "grounded_v2" and "top_k=1" in reports["narrow"]["config"]["retrieval"]
-    assert reports["default"]["config"]["prompt"] == "grounded_json_v2"
+    assert reports["default"]["config"]["prompt"] == "grounded_json_v3"
     table = (out / "comparison.md").read_text()
     assert "| metric | default | narrow | Δ |" in table and "| status_accuracy |" in table
     assert "| cost_per_successful_answer_usd |" in table, "cost rides along in the eval report"
