@@ -24,7 +24,7 @@ _PROMPT_LINE_CHARS = 40
 
 
 def frame_source(heading: str, texts: list[str], marker: int | None = None) -> str:
-    """One source as the model sees it: quoted data it cannot close or escape from. Several excerpts of one document
+    """One source as the model sees it: quoted data it cannot close or escape from. Several excerpts under one heading
     share a frame, a blank line apart; `marker` None leaves the frame unnumbered (for a reply that names no source)."""
     heading = heading.replace('"', "'")
     number = "" if marker is None else f' id="{marker}"'

@@ -162,15 +162,16 @@ def _key_kind(word: str) -> str | None:
 
 def render_sources(request: GenerationRequest) -> str:
     """The note on quoted data comes first: the same for every question, it joins the system prompt's cached prefix.
-    A JSON reply names no source, so its sources go unnumbered and one document's excerpts share one frame: its title
-    is read once (docs/results.md, issue 8, seventh round: ~30 prompt tokens a question)."""
+    A JSON reply names no source, so its sources go unnumbered and the excerpts under one heading (title > section)
+    share one frame: the heading is read once (docs/results.md, issue 8, seventh round: ~30 prompt tokens a
+    question)."""
     if request.form is PromptForm.TEXT:
         blocks = [frame_source(s.heading, [s.excerpt], s.marker) for s in request.sources]
     else:
-        by_document: dict[str, list[str]] = {}
+        by_heading: dict[str, list[str]] = {}
         for s in request.sources:
-            by_document.setdefault(s.heading, []).append(s.excerpt)
-        blocks = [frame_source(heading, excerpts) for heading, excerpts in by_document.items()]
+            by_heading.setdefault(s.heading, []).append(s.excerpt)
+        blocks = [frame_source(heading, excerpts) for heading, excerpts in by_heading.items()]
     ask = "Answer (or NO_ANSWER):" if request.form is PromptForm.TEXT else "JSON:"
     return f"{SOURCES_NOTE}\n\nSources:\n" + "\n".join(blocks) + f"\n\nQuestion: {request.question}\n{ask}"
 
