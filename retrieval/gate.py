@@ -97,32 +97,60 @@ def decide(sig: GateSignals, settings: GateSettings) -> GateVerdict:
 
 
 def _readings(question: str, evidence: list[Evidence]) -> list[str]:
-    """The distinct things a short, unqualified question could mean, when the evidence shows more than one:
-    variants of a name ('HX' -> HX-200, HX-200L), unnamed rows of a matching table ('the hotel cap' -> one
-    per city), or topics in different documents that match about equally well ('the deadline')."""
+    """The distinct things a short, unqualified question could mean, when the evidence shows more than one. A
+    question that names something (a name, code or number) is vague only about which variant of that name it means
+    ('the HX' -> HX-200, HX-200L); one that names nothing may mean any row of a matching table ('the hotel cap')
+    or any of two topics that match about equally well ('the deadline'). Measured on SQuAD 2.0, whose questions are
+    never vague: without these limits 59 of its short questions were sent back for clarification
+    (docs/results.md, issue 8, eighth round)."""
     if len(content_words(question)) > VAGUE_MAX_CONTENT_WORDS:
         return []
-    q_words = set(content_words(question))
+    named = required_terms(question)
+    if named:
+        return _coded_variants(named, evidence[:3])
     q_stems = stems(question)
-    top = evidence[:4]
-    for word in q_words:
+    return _table_rows(q_stems, evidence[:3]) or _topics(q_stems, evidence)
+
+
+def _coded_variants(named: set[str], evidence: list[Evidence]) -> list[str]:
+    """Product codes that extend a name of the question ('HX' -> HX-200, HX-200L), when it names none of them.
+    Only codes with a digit after the name: 'HX-200' is one, 'Norman-derived' is not."""
+    for word in named:
         pattern = re.compile(rf"\b{re.escape(word)}(?:-[a-z0-9]+)+\b", re.IGNORECASE)
-        variants = {m.group(0).upper() for e in top[:3] for m in pattern.finditer(e.chunk.text)}
-        if len(variants) >= 2 and not variants & {w.upper() for w in q_words}:
+        variants = {
+            m.group(0).upper() for e in evidence for m in pattern.finditer(e.chunk.text)
+            if any(ch.isdigit() for ch in m.group(0)[len(word):])
+        }
+        if len(variants) >= 2 and not variants & {w.upper() for w in named}:
             return sorted(variants)
-    for e in top[:3]:
+    return []
+
+
+def _table_rows(q_stems: set[str], evidence: list[Evidence]) -> list[str]:
+    """The row labels of a table whose header or section matches the question, when the question names no row."""
+    for e in evidence:
         rows = [r for r in e.chunk.text.splitlines() if " | " in r]
         if len(rows) >= 4 and (stems(rows[0]) | stems(e.chunk.section)) & q_stems:
             labels = [r.split(" | ")[0].strip() for r in rows[1:]]
             if not any(stems(label) & q_stems for label in labels):
                 return labels[:6]
+    return []
+
+
+def _topics(q_stems: set[str], evidence: list[Evidence]) -> list[str]:
+    """The two best documents' topics, when they match about equally well and the best holds every word of the
+    question (documents that each hold some of its words are not readings of it: 'the favourite colour' is not
+    about the colour printers)."""
     best_by_doc: dict[str, Evidence] = {}
     for e in evidence:
         if e.dense_score is not None and e.chunk.doc_id not in best_by_doc:
             best_by_doc[e.chunk.doc_id] = e
-    ranked = sorted(best_by_doc.values(), key=lambda e: -(e.dense_score or 0))
-    if len(ranked) >= 2 and (ranked[0].dense_score or 0) - (ranked[1].dense_score or 0) <= AMBIGUITY_MARGIN:
-        topics = list(dict.fromkeys(_topic(e) for e in ranked[:2]))
+    ranked = sorted(best_by_doc.values(), key=lambda e: -(e.dense_score or 0))[:2]
+    if (
+        len(ranked) == 2 and (ranked[0].dense_score or 0) - (ranked[1].dense_score or 0) <= AMBIGUITY_MARGIN
+        and overlap(q_stems, _chunk_text(ranked[0])) == 1
+    ):
+        topics = list(dict.fromkeys(_topic(e) for e in ranked))
         return topics if len(topics) >= 2 else []
     return []
 
