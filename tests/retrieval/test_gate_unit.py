@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from grounded.contracts import Chunk, Evidence, SourceFormat
+from evidence_blocks import block
 from grounded.settings import GateSettings
 from grounded.retrieval.gate import GateDecision, GateSignals, decide, signals
 
@@ -58,17 +58,11 @@ def test_one_reading_is_not_ambiguous():
     assert decide(sig(readings=["HX-200"]), SETTINGS).decision is GateDecision.PROCEED
 
 
-def evidence(doc_id: str, text: str, dense: float) -> Evidence:
-    chunk = Chunk(chunk_id=doc_id, doc_id=doc_id, source=doc_id, format=SourceFormat.TXT, title=doc_id, section="",
-                  page=None, char_start=0, char_end=len(text), text=text, content_hash="h", index=0, n_chunks=1)
-    return Evidence(chunk=chunk, score=dense, dense_score=dense, dense_rank=1)
-
-
 def test_product_codes_that_extend_a_named_word_are_readings():
-    found = [evidence("specs", "The HX-200 measures 0-10 bar. The HX-200L measures 0-1 bar.", 0.7)]
+    found = [block("The HX-200 measures 0-10 bar. The HX-200L measures 0-1 bar.", dense=0.7)]
     assert signals("What is the range of the HX?", found).readings == ["HX-200", "HX-200L"]
 
 
 def test_words_that_extend_a_name_are_not_product_codes():
-    found = [evidence("history", "Norman-derived castles and Norman-Irish lords held the land.", 0.7)]
+    found = [block("Norman-derived castles and Norman-Irish lords held the land.", dense=0.7)]
     assert signals("What was the Norman castle called?", found).readings == []

@@ -3,7 +3,7 @@ renumbering to the block that backs a sentence, whole-sentence quotes."""
 
 import pytest
 
-from grounded.contracts import Chunk, Evidence, SourceFormat
+from evidence_blocks import block
 from grounded.retrieval.judge import Judge, JudgeMethod
 from grounded.retrieval.verify import VERIFIER_THRESHOLDS, CitationVerifier, DraftSentence
 
@@ -49,16 +49,9 @@ def test_no_passages_is_unsupported():
     assert not j.supported and j.evidence == []
 
 
-def _block(text: str, n: int) -> Evidence:
-    chunk = Chunk(chunk_id=f"c{n}", doc_id=f"d{n}", source=f"doc{n}.md", format=SourceFormat.MD, title=f"Doc {n}",
-                  section="", page=None, char_start=0, char_end=len(text), text=text, content_hash="h", index=0,
-                  n_chunks=1)
-    return Evidence(chunk=chunk, score=1.0 / n)
-
-
 BLOCKS = {
-    1: _block("The owner produces the list of defects within 14 days. Repairs follow within 30 days.", 1),
-    2: _block("Expense reports must be submitted within 30 days of the end of the trip. Receipts are required.", 2),
+    1: block("The owner produces the list of defects within 14 days. Repairs follow within 30 days.", 1),
+    2: block("Expense reports must be submitted within 30 days of the end of the trip. Receipts are required.", 2),
 }
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from grounded.contracts import Chunk, Evidence, SourceFormat
+from evidence_blocks import block
+from grounded.contracts import Evidence
 from grounded.retrieval.generators.base import GenerationRequest, ShownSource, render_sources
 from grounded.retrieval.sources import MIN_EXCERPT_CHARS, excerpt, show_sources
 from grounded.settings import PromptForm
@@ -19,13 +20,6 @@ TABLE = "\n".join(
     + ["Oslo | NOK 1,850", "Bergen and Stavanger | NOK 1,600"]
     + [f"Village {i} | NOK {500 + i}" for i in range(40)]
 )
-
-
-def _evidence(text: str, n: int) -> Evidence:
-    chunk = Chunk(chunk_id=f"c{n}", doc_id=f"d{n}", source=f"doc{n}.md", format=SourceFormat.MD, title=f"Doc {n}",
-                  section="", page=None, char_start=0, char_end=len(text), text=text, content_hash="h", index=0,
-                  n_chunks=1)
-    return Evidence(chunk=chunk, score=1.0 / n)
 
 
 def test_prose_is_cut_to_the_window_around_the_best_sentence():
@@ -52,7 +46,7 @@ def test_a_sentence_longer_than_the_limit_is_cut_at_a_word():
 
 def test_the_budget_is_shared_by_rank_and_what_a_short_chunk_leaves_goes_to_the_next():
     long_a, long_b = FILLER, FILLER.replace("weather", "harbour")
-    shown = show_sources("weather harbour", [_evidence(long_a, 1), _evidence("Short one.", 2), _evidence(long_b, 3)],
+    shown = show_sources("weather harbour", [block(long_a, 1), block("Short one.", 2), block(long_b, 3)],
                          max_sources=3, evidence_chars=800)
     sizes = [len(s.excerpt) for s in shown]
     assert [s.marker for s in shown] == [1, 2, 3]
@@ -62,7 +56,7 @@ def test_the_budget_is_shared_by_rank_and_what_a_short_chunk_leaves_goes_to_the_
 
 
 def test_a_source_whose_share_is_too_small_is_left_out_and_markers_stay_contiguous():
-    shown = show_sources("weather", [_evidence(FILLER, i) for i in range(1, 4)], max_sources=3,
+    shown = show_sources("weather", [block(FILLER, i) for i in range(1, 4)], max_sources=3,
                          evidence_chars=MIN_EXCERPT_CHARS * 5 // 2)
     assert [s.marker for s in shown] == list(range(1, len(shown) + 1))
     assert len(shown) < 3
@@ -70,7 +64,7 @@ def test_a_source_whose_share_is_too_small_is_left_out_and_markers_stay_contiguo
 
 def test_heading_lines_the_source_heading_names_are_left_out_and_the_title_is_named_once():
     text = "Travel Policy\n\n7. Claiming expenses\n\n7.1 Expense reports\n\nReports are due within 30 days."
-    chunk = _evidence(text, 1).chunk.model_copy(update={
+    chunk = block(text, 1).chunk.model_copy(update={
         "title": "Travel Policy", "section": "TRAVEL POLICY > 7. Claiming expenses > 7.1 Expense reports"})
     (shown,) = show_sources("When are reports due?", [Evidence(chunk=chunk, score=1.0)])
     assert shown.excerpt == "Reports are due within 30 days." and shown.excerpt in text
@@ -79,14 +73,14 @@ def test_heading_lines_the_source_heading_names_are_left_out_and_the_title_is_na
 
 def test_a_heading_line_inside_the_text_stays_and_a_chunk_that_is_only_a_heading_keeps_it():
     text = "Intro sentence.\n7.1 Expense reports\nMore."
-    chunk = _evidence(text, 1).chunk.model_copy(update={"section": "7.1 Expense reports"})
+    chunk = block(text, 1).chunk.model_copy(update={"section": "7.1 Expense reports"})
     assert show_sources("reports", [Evidence(chunk=chunk, score=1.0)])[0].excerpt == text
     lone = chunk.model_copy(update={"text": "7.1 Expense reports"})
     assert show_sources("reports", [Evidence(chunk=lone, score=1.0)])[0].excerpt == "7.1 Expense reports"
 
 
 def test_a_source_far_weaker_than_the_best_is_left_out_with_its_share_of_the_budget():
-    strong, close, weak = (_evidence(FILLER, n).model_copy(update={"dense_score": d}) for n, d in ((1, 0.8), (2, 0.7), (3, 0.4)))
+    strong, close, weak = (block(FILLER, n).model_copy(update={"dense_score": d}) for n, d in ((1, 0.8), (2, 0.7), (3, 0.4)))
     shown = show_sources("weather", [strong, close, weak], max_sources=3, evidence_chars=800, min_relative_dense=0.7)
     assert [s.evidence.chunk.chunk_id for s in shown] == ["c1", "c2"]
     assert sum(len(s.excerpt) for s in shown) <= 800 * 3 // 4, "the weak source's share is not handed on"
@@ -97,7 +91,7 @@ def test_a_source_far_weaker_than_the_best_is_left_out_with_its_share_of_the_bud
 
 
 def _shown_from(doc: int, marker: int, text: str) -> ShownSource:
-    return ShownSource(marker=marker, evidence=_evidence(text, doc), excerpt=text)
+    return ShownSource(marker=marker, evidence=block(text, doc), excerpt=text)
 
 
 def test_a_json_prompt_frames_each_document_once_and_a_text_prompt_numbers_every_source():
